@@ -1,0 +1,1 @@
+"""Streamspec: a schema-first, typed AI chat server."""
