@@ -1,0 +1,1 @@
+"""The generator behind scripts/generate: every wire artefact, from schema/openapi.yaml."""

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import ast
+import inspect
+
+import msgspec
+import pytest
+
+from codegen.operations import read_operations, render_operations
+from codegen.spec import Spec, SpecError
+from streamspec._generated import models, operations
+from streamspec._generated.operations import (
+    OPERATIONS,
+    StreamChatDelta,
+    StreamChatDone,
+    StreamChatError,
+    StreamChatEvent,
+)
+
+
+def union_members(source: str, alias: str) -> list[str]:
+    for node in ast.parse(source).body:
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == alias
+        ):
+            assert node.value is not None
+            return flatten_union(node.value)
+    raise AssertionError(f"no alias {alias}")
+
+
+def flatten_union(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.BinOp):
+        return flatten_union(node.left) + flatten_union(node.right)
+    assert isinstance(node, ast.Name)
+    return [node.id]
+
+
+def event_variant(event: str, payload: str) -> dict[str, object]:
+    return {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"type": "string", "const": event},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": f"#/components/schemas/{payload}"},
+            },
+        },
+    }
+
+
+def test_stream_event_union_follows_the_item_schema_variants_in_order(spec: Spec) -> None:
+    schemas = spec["components"]["schemas"]
+    schemas["PingEvent"] = event_variant("ping", "ChatDelta")
+    schemas["ChatStreamEvent"]["oneOf"].append({"$ref": "#/components/schemas/PingEvent"})
+    schemas["ChatStreamEvent"]["discriminator"]["mapping"]["ping"] = (
+        "#/components/schemas/PingEvent"
+    )
+
+    source = render_operations(read_operations(spec))
+
+    assert union_members(source, "StreamChatEvent") == [
+        "StreamChatDelta",
+        "StreamChatDone",
+        "StreamChatError",
+        "StreamChatPing",
+    ]
+    assert (
+        'class StreamChatPing(\n    msgspec.Struct, frozen=True, tag_field="event", tag=' in source
+    )
+
+
+def test_second_stream_operation_gets_its_own_event_union(spec: Spec) -> None:
+    schemas = spec["components"]["schemas"]
+    schemas["TickEvent"] = event_variant("tick", "Health")
+    schemas["TickStreamEvent"] = {"oneOf": [{"$ref": "#/components/schemas/TickEvent"}]}
+    spec["paths"]["/ticks"] = {
+        "get": {
+            "operationId": "watchTicks",
+            "summary": "Watch the ticks",
+            "responses": {
+                "200": {
+                    "description": "ticks",
+                    "content": {
+                        "text/event-stream": {
+                            "itemSchema": {"$ref": "#/components/schemas/TickStreamEvent"}
+                        }
+                    },
+                }
+            },
+        }
+    }
+
+    source = render_operations(read_operations(spec))
+
+    assert union_members(source, "WatchTicksEvent") == ["WatchTicksTick"]
+    assert "StreamChatTick" not in source
+    assert "def watch_ticks(self) -> AsyncIterator[WatchTicksEvent]:" in source
+
+
+def test_event_without_content_schema_fails_loudly(spec: Spec) -> None:
+    del spec["components"]["schemas"]["DeltaEvent"]["properties"]["data"]["contentSchema"]
+
+    with pytest.raises(SpecError, match="contentSchema"):
+        read_operations(spec)
+
+
+def test_tagged_event_union_decodes_each_event_to_its_struct() -> None:
+    decoder = msgspec.json.Decoder(StreamChatEvent)
+
+    event = decoder.decode(b'{"event":"delta","data":{"content":"x"}}')
+
+    assert event == StreamChatDelta(data=models.ChatDelta(content="x"))
+    assert msgspec.json.encode(event) == b'{"event":"delta","data":{"content":"x"}}'
+    problem = b'{"event":"error","data":{"type":"about:blank","title":"Bad Gateway","status":502}}'
+    assert isinstance(decoder.decode(problem), StreamChatError)
+    with pytest.raises(msgspec.ValidationError, match="Invalid value 'nope'"):
+        decoder.decode(b'{"event":"nope","data":{}}')
+
+
+def test_event_payload_types_come_from_content_schema() -> None:
+    hints = {cls: inspect.get_annotations(cls)["data"] for cls in StreamChatEvent.__args__}
+
+    assert hints == {
+        StreamChatDelta: models.ChatDelta,
+        StreamChatDone: models.ChatDone,
+        StreamChatError: models.Problem,
+    }
+
+
+def test_operations_table_matches_the_contract() -> None:
+    table = {op.operation_id: op for op in OPERATIONS}
+
+    assert list(table) == ["getHealth", "createChat", "streamChat"]
+    assert table["getHealth"].secured is False
+    assert table["getHealth"].request_type is None
+    assert table["createChat"].request_type is models.ChatRequest
+    assert table["createChat"].response_type is models.ChatResponse
+    assert table["streamChat"].response_type == StreamChatEvent
+    assert table["streamChat"].media_type == "text/event-stream"
+    assert table["streamChat"].error_statuses == (400, 401, 413, 415, 422, 429, 500, 502, 504)
+    assert all(op.secured for op in OPERATIONS if op.operation_id != "getHealth")
+
+
+def test_protocol_has_one_method_per_operation_and_streams_are_not_coroutines() -> None:
+    protocol = operations.Operations
+
+    for op in OPERATIONS:
+        method = getattr(protocol, op.method_name)
+        is_stream = op.media_type == "text/event-stream"
+        assert inspect.iscoroutinefunction(method) is not is_stream, op.method_name
+        has_body = "body" in inspect.signature(method).parameters
+        assert has_body is (op.request_type is not None), op.method_name
+
+
+def test_operations_module_is_byte_identical_across_renders(spec: Spec) -> None:
+    assert render_operations(read_operations(spec)) == render_operations(read_operations(spec))
