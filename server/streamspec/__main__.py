@@ -1,0 +1,55 @@
+"""`python -m streamspec`: run the server under granian (default), uvicorn or hypercorn.
+
+Each server is exec'd with its own command line, so signals reach it directly
+and it owns its workers; all three load the same factory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+FACTORY = "streamspec.app:app_from_env"
+SERVERS = ("granian", "uvicorn", "hypercorn")
+
+
+def server_command(server: str, host: str, port: int, workers: int) -> list[str]:
+    python = [sys.executable, "-m"]
+    if server == "granian":
+        return [
+            *python, "granian", "--interface", "asgi", "--factory", "--loop", "uvloop",
+            "--host", host, "--port", str(port), "--workers", str(workers),
+            "--no-access-log", FACTORY,
+        ]  # fmt: skip
+    if server == "uvicorn":
+        return [
+            *python, "uvicorn", "--factory", "--loop", "uvloop", "--http", "httptools",
+            "--host", host, "--port", str(port), "--workers", str(workers),
+            "--no-access-log", "--timeout-graceful-shutdown", "10", FACTORY,
+        ]  # fmt: skip
+    if server == "hypercorn":
+        bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        return [
+            *python, "hypercorn", "--worker-class", "uvloop", "--bind", bind,
+            "--workers", str(workers), "--graceful-timeout", "10", f"{FACTORY}()",
+        ]  # fmt: skip
+    raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="streamspec", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--server", choices=SERVERS, default=os.environ.get("STREAMSPEC_SERVER", "granian")
+    )
+    args = parser.parse_args(argv)
+    command = server_command(args.server, args.host, args.port, args.workers)
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The handlers: one method per operation of the contract."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import AsyncIterator
+from importlib.metadata import version
+
+from streamspec._generated.models import ChatRequest, ChatResponse, Health, Status
+from streamspec._generated.operations import StreamChatEvent
+from streamspec.providers import Provider
+from streamspec.runtime import asgi_server_name
+
+__all__ = ["ChatAPI"]
+
+
+class ChatAPI:
+    """Implements `streamspec._generated.operations.Operations`; mypy checks it in `app.py`."""
+
+    def __init__(self, provider: Provider) -> None:
+        self._provider = provider
+        self._health = Health(
+            status=Status.ok,
+            version=version("streamspec"),
+            server=asgi_server_name(),
+            python=platform.python_version(),
+        )
+
+    async def get_health(self) -> Health:
+        return self._health
+
+    async def create_chat(self, body: ChatRequest) -> ChatResponse:
+        return await self._provider.complete(body)
+
+    async def stream_chat(self, body: ChatRequest) -> AsyncIterator[StreamChatEvent]:
+        async for event in self._provider.stream(body):
+            yield event

@@ -1,0 +1,145 @@
+"""The contract as served documents, and an interactive docs page that works offline."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import yaml
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath
+from litestar.response import File
+
+__all__ = ["ASSETS_DIR", "docs_route_handlers"]
+
+# Built by scripts/lib/assets.sh from the npm package pinned in server/web, never committed.
+ASSETS_DIR = Path(__file__).parent / "_assets" / "swagger-ui"
+# Written last by the build, so its presence means the copy is complete; it also busts caches.
+_FINGERPRINT = "fingerprint"
+_VENDORED_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
+_INIT_SCRIPT_NAME = "streamspec-docs.js"
+
+# Served as a file rather than inlined, so the page's CSP can forbid inline scripts.
+# validatorUrl: null stops Swagger UI from sending the document to validator.swagger.io.
+_INIT_SCRIPT = b"""\
+"use strict";
+(function () {
+  var root = document.getElementById("swagger-ui");
+  window.ui = SwaggerUIBundle({
+    url: new URL(root.dataset.specUrl, document.baseURI).href,
+    domNode: root,
+    deepLinking: true,
+    displayOperationId: true,
+    validatorUrl: null,
+  });
+})();
+"""
+_INIT_SCRIPT_VERSION = hashlib.sha256(_INIT_SCRIPT).hexdigest()[:16]
+
+_PAGE_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        # swagger-ui.css draws its icons as data: SVGs.
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+_IMMUTABLE = "public, max-age=31536000, immutable"
+
+_PAGE_TEMPLATE = """\
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="{assets}swagger-ui.css?v={version}">
+<link rel="icon" type="image/png" href="{assets}favicon-32x32.png?v={version}">
+</head>
+<body>
+<div id="swagger-ui" data-spec-url="{root}openapi.yaml"></div>
+<script src="{assets}swagger-ui-bundle.js?v={version}"></script>
+<script src="{assets}{init_name}?v={init_version}"></script>
+</body>
+</html>
+"""
+
+_ASSETS_MISSING = """\
+503 Service Unavailable: the API docs assets are not built.
+
+Run scripts/serve, which builds them into server/streamspec/_assets/swagger-ui/
+(or run: source scripts/lib/env.sh scripts/lib/assets.sh && ensure_assets).
+"""
+
+
+def docs_route_handlers(spec_yaml: bytes) -> list[HTTPRouteHandler]:
+    """Route handlers serving ``spec_yaml`` as /openapi.yaml and /openapi.json, and /docs."""
+    document: dict[str, Any] = yaml.safe_load(spec_yaml)
+    spec_json = msgspec.json.encode(document)
+    title = html.escape(f"{document.get('info', {}).get('title', 'API')} API docs")
+
+    @get("/openapi.yaml", include_in_schema=False, sync_to_thread=False)
+    def openapi_yaml() -> Response[bytes]:
+        return Response(spec_yaml, media_type="application/yaml")
+
+    @get("/openapi.json", include_in_schema=False, sync_to_thread=False)
+    def openapi_json() -> Response[bytes]:
+        return Response(spec_json, media_type="application/json")
+
+    @get("/docs", include_in_schema=False, sync_to_thread=False)
+    def docs_page(request: Request[Any, Any, Any]) -> Response[str]:
+        try:
+            version = (ASSETS_DIR / _FINGERPRINT).read_text().strip()[:16]
+        except FileNotFoundError:
+            return Response(_ASSETS_MISSING, status_code=503, media_type="text/plain")
+        # Relative links keep the page working behind a proxy that mounts the app under a prefix.
+        # Litestar also routes "/docs/" here, with the slash left only in raw_path; from there
+        # the links are one level deeper.
+        root = "../" if request.scope.get("raw_path", b"").endswith(b"/") else ""
+        page = _PAGE_TEMPLATE.format(
+            title=title,
+            root=root,
+            assets=f"{root}docs/assets/",
+            version=version,
+            init_name=_INIT_SCRIPT_NAME,
+            init_version=_INIT_SCRIPT_VERSION,
+        )
+        return Response(
+            page,
+            media_type="text/html",
+            headers={"Content-Security-Policy": _PAGE_CSP, "Cache-Control": "no-cache"},
+        )
+
+    # Every asset URL carries a version query, so a rebuild is never hidden by the year-long cache.
+    @get("/docs/assets/{name:str}", include_in_schema=False, sync_to_thread=False)
+    def docs_asset(name: FromPath[str]) -> Response[bytes] | File:
+        headers = {"Cache-Control": _IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+        if name == _INIT_SCRIPT_NAME:
+            return Response(_INIT_SCRIPT, media_type="text/javascript", headers=headers)
+        media_type = _VENDORED_ASSETS.get(name)
+        path = ASSETS_DIR / name
+        if media_type is None or not path.is_file():
+            raise NotFoundException()
+        return File(
+            path,
+            filename=name,
+            media_type=media_type,
+            content_disposition_type="inline",
+            headers=headers,
+        )
+
+    return [openapi_yaml, openapi_json, docs_page, docs_asset]

@@ -1,0 +1,176 @@
+"""Every failure the API reports, and the one place that turns them into RFC 9457 problems.
+
+ProblemError                     an error with a problem body
+ ├── InvalidBody                 400: not well-formed JSON
+ ├── UnsupportedMediaType        415: not JSON at all
+ ├── ValidationFailed            422: JSON that breaks the schema, with field locations
+ ├── Unauthorized                401: missing or unknown API key
+ └── UpstreamError               faults of the provider
+      ├── UpstreamUnavailable    502: 5xx, refused credentials, unreadable answer
+      ├── UpstreamRateLimited    429: the provider's own limit, with its Retry-After
+      └── UpstreamTimeout        504: no answer in time
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+
+from streamspec._generated.models import FieldError, Problem
+from streamspec.request_id import REQUEST_ID_HEADER, request_id_for
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "InvalidBody",
+    "ProblemError",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "UpstreamError",
+    "UpstreamRateLimited",
+    "UpstreamTimeout",
+    "UpstreamUnavailable",
+    "ValidationFailed",
+    "exception_handlers",
+    "problem_for",
+]
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("streamspec.errors")
+
+
+class ProblemError(Exception):
+    status: ClassVar[int] = 500
+    type: ClassVar[str] = "about:blank"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = dict(headers or {})
+
+    @property
+    def title(self) -> str:
+        return status_title(self.status)
+
+    def to_problem(self, request_id: str) -> Problem:
+        return Problem(
+            type=self.type,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance_for(request_id),
+            errors=self.errors if self.errors is not None else msgspec.UNSET,
+        )
+
+
+class InvalidBody(ProblemError):
+    status = 400
+    type = "urn:streamspec:problem:invalid-json"
+
+
+class UnsupportedMediaType(ProblemError):
+    status = 415
+
+
+class ValidationFailed(ProblemError):
+    status = 422
+    type = "urn:streamspec:problem:validation"
+
+
+class Unauthorized(ProblemError):
+    status = 401
+    type = "urn:streamspec:problem:unauthorized"
+
+
+class UpstreamError(ProblemError):
+    status = 502
+    type = "urn:streamspec:problem:upstream"
+
+
+class UpstreamUnavailable(UpstreamError):
+    pass
+
+
+class UpstreamRateLimited(UpstreamError):
+    status = 429
+    type = "urn:streamspec:problem:upstream-rate-limited"
+
+
+class UpstreamTimeout(UpstreamError):
+    status = 504
+    type = "urn:streamspec:problem:upstream-timeout"
+
+
+# RFC 9110's names where Python's differ between versions.
+_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def status_title(status: int) -> str:
+    return _TITLES.get(status) or HTTPStatus(status).phrase
+
+
+def instance_for(request_id: str) -> str:
+    return f"urn:streamspec:request:{request_id}"
+
+
+def problem_for(exc: BaseException, request_id: str) -> tuple[Problem, dict[str, str]]:
+    """The problem body and extra headers that describe `exc` to a client."""
+    if isinstance(exc, ProblemError):
+        return exc.to_problem(request_id), exc.headers
+    if isinstance(exc, HTTPException):
+        # Litestar's own refusals: unknown route, wrong method, body over the size cap.
+        status = exc.status_code
+        detail = exc.detail if exc.detail != HTTPStatus(status).phrase else ""
+        problem = Problem(
+            type="about:blank",
+            title=status_title(status),
+            status=status,
+            detail=detail or msgspec.UNSET,
+            instance=instance_for(request_id),
+        )
+        return problem, dict(exc.headers or {})
+    logger.exception("unhandled error", exc_info=exc)
+    return (
+        Problem(
+            type="about:blank",
+            title=status_title(500),
+            status=500,
+            detail="The server failed unexpectedly; the request id identifies it in the logs.",
+            instance=instance_for(request_id),
+        ),
+        {},
+    )
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode_problem(problem: Problem) -> bytes:
+    return _encoder.encode(problem)
+
+
+def _problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    request_id = request_id_for(request.scope)
+    problem, headers = problem_for(exc, request_id)
+    headers[REQUEST_ID_HEADER] = request_id
+    return Response(
+        content=encode_problem(problem),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {Exception: _problem_response}

@@ -1,0 +1,141 @@
+"""Real processes for integration tests: the server and the fake upstream on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Variables that would point a test's server somewhere other than where the test says.
+_SERVER_ENV_PREFIXES = ("STREAMSPEC_", "OPENAI_")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path | None = None) -> None:
+    def log() -> str:
+        return log_path.read_text() if log_path else ""
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log()}")
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server did not come up:\n{log()}")
+
+
+def start_server(
+    tmp_dir: Path, env: Mapping[str, str] | None = None, server: str = "granian"
+) -> LiveServer:
+    port = free_port()
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(_SERVER_ENV_PREFIXES)}
+    log_path = tmp_dir / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamspec", "--server", server, "--port", str(port)],
+            env={**clean_env, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+    live = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    try:
+        wait_until_up(live.url, process, log_path)
+    except BaseException:
+        live.stop()
+        raise
+    return live
+
+
+class ServerFactory(Protocol):
+    def __call__(
+        self, env: Mapping[str, str] | None = None, server: str = "granian"
+    ) -> LiveServer: ...
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
+    started: list[LiveServer] = []
+
+    def start(env: Mapping[str, str] | None = None, server: str = "granian") -> LiveServer:
+        live = start_server(tmp_path, env, server)
+        started.append(live)
+        return live
+
+    yield start
+    for live in started:
+        live.stop()
+
+
+@pytest.fixture(scope="session")
+def echo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server with no configuration at all, shared by the tests that only read from it."""
+    live = start_server(tmp_path_factory.mktemp("echo"))
+    yield live
+    live.stop()
+
+
+@dataclass
+class Upstream:
+    base_url: str
+    process: subprocess.Popen[str]
+
+    def stats(self) -> dict[str, object]:
+        root = self.base_url.removesuffix("/v1")
+        stats: dict[str, object] = httpx.get(root + "/_stats", timeout=5).json()
+        return stats
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[Upstream]:
+    """The fake OpenAI-compatible provider, as a real process."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.upstream", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    port = process.stdout.readline().split()[-1]
+    yield Upstream(base_url=f"http://127.0.0.1:{port}/v1", process=process)
+    process.terminate()
+    process.wait(timeout=10)

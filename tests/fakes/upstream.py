@@ -1,0 +1,208 @@
+"""A fake OpenAI-compatible provider that can misbehave on request.
+
+It speaks raw HTTP/1.1 over asyncio streams so that it can do what a
+framework would prevent: stall, reset the connection mid-stream, or send a
+malformed chunk. The request's `model` picks the behaviour:
+
+    any other name       a reply of "fake reply to: <last user message>"
+    fault-stall          accept the request and never answer
+    fault-stall-mid      stream two pieces, then never send more
+    fault-slow           stream a piece every 200 ms
+    fault-reset          stream two pieces, then reset the connection
+    fault-malformed      stream two pieces, then a chunk of truncated JSON
+    fault-no-done        stream the pieces and close without finishing
+    fault-401|403|404|429|500|503
+                         answer with that status (429 with Retry-After: 7)
+    fault-redirect       answer 307 to another address
+    fault-garbled        answer 200 with a body that is not a completion
+
+`GET /_stats` reports what it has seen, for tests that check the relay.
+Run: python -m tests.fakes.upstream [--port N]; it prints "listening on <port>".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import socket
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+_PIECE = re.compile(r"\S+\s*|\s+")
+_STATUS_TEXT = {
+    200: "OK", 307: "Temporary Redirect", 401: "Unauthorized", 403: "Forbidden",
+    404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
+    503: "Service Unavailable",
+}  # fmt: skip
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    open_connections: int = 0
+    authorizations: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    closed_at: list[float] = field(default_factory=list)
+
+
+class FakeUpstream:
+    def __init__(self) -> None:
+        self.stats = Stats()
+
+    async def handle_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.stats.open_connections += 1
+        try:
+            while await self._handle_request(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.stats.open_connections -= 1
+            self.stats.closed_at.append(time.time())
+            writer.close()
+
+    async def _handle_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:
+            return False
+        request_line, *header_lines = head.decode("latin-1").split("\r\n")
+        method, path, _version = request_line.split(" ", 2)
+        headers = {}
+        for line in header_lines:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+
+        if method == "GET" and path == "/_stats":
+            await _respond(writer, 200, json.dumps(self.stats.__dict__).encode())
+            return True
+        if method != "POST" or not path.endswith("/chat/completions"):
+            await _respond(writer, 404, b'{"error": {"message": "not found"}}')
+            return True
+
+        self.stats.requests += 1
+        self.stats.authorizations.append(headers.get("authorization", ""))
+        payload: dict[str, Any] = json.loads(body)
+        model = str(payload.get("model", ""))
+        self.stats.models.append(model)
+        reply = "fake reply to: " + _last_user_message(payload)
+        return await self._answer(writer, model, reply, stream=bool(payload.get("stream")))
+
+    async def _answer(
+        self, writer: asyncio.StreamWriter, model: str, reply: str, *, stream: bool
+    ) -> bool:
+        if model == "fault-stall":
+            await asyncio.Event().wait()
+        if model.startswith("fault-") and model[6:].isdigit():
+            status = int(model[6:])
+            headers = {"Retry-After": "7"} if status == 429 else {}
+            error = {"error": {"message": f"fake {status}", "type": "fake"}}
+            await _respond(writer, status, json.dumps(error).encode(), headers)
+            return True
+        if model == "fault-redirect":
+            await _respond(writer, 307, b"", {"Location": "http://127.0.0.1:9/v1/chat/completions"})
+            return True
+        if model == "fault-garbled":
+            await _respond(writer, 200, b'{"object": "not a completion"}')
+            return True
+        if not stream:
+            completion = {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": reply},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8},
+            }
+            await _respond(writer, 200, json.dumps(completion).encode())
+            return True
+        return await self._stream(writer, model, reply)
+
+    async def _stream(self, writer: asyncio.StreamWriter, model: str, reply: str) -> bool:
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            b"transfer-encoding: chunked\r\n\r\n"
+        )
+        for index, piece in enumerate(_PIECE.findall(reply)):
+            if index == 2 and model == "fault-stall-mid":
+                await asyncio.Event().wait()
+            if index == 2 and model == "fault-reset":
+                _reset(writer)
+                return False
+            if index == 2 and model == "fault-malformed":
+                await _chunk(writer, b'data: {"choices": [{"delta": {"content": "tru\n\n')
+                continue
+            if model == "fault-slow":
+                await asyncio.sleep(0.2)
+            await _chunk(writer, _sse({"model": model, "choices": [{"delta": {"content": piece}}]}))
+        if model == "fault-no-done":
+            await _chunk(writer, b"")
+            return False
+        await _chunk(
+            writer, _sse({"model": model, "choices": [{"delta": {}, "finish_reason": "stop"}]})
+        )
+        usage = {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}
+        await _chunk(writer, _sse({"model": model, "choices": [], "usage": usage}))
+        await _chunk(writer, b"data: [DONE]\n\n")
+        await _chunk(writer, b"")
+        return True
+
+
+def _last_user_message(payload: dict[str, Any]) -> str:
+    messages = [m for m in payload.get("messages", []) if m.get("role") == "user"]
+    return str(messages[-1]["content"]) if messages else ""
+
+
+def _sse(chunk: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+
+async def _chunk(writer: asyncio.StreamWriter, data: bytes) -> None:
+    writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+    await writer.drain()
+
+
+async def _respond(
+    writer: asyncio.StreamWriter, status: int, body: bytes, headers: dict[str, str] | None = None
+) -> None:
+    lines = [f"HTTP/1.1 {status} {_STATUS_TEXT.get(status, 'Status')}"]
+    lines += ["content-type: application/json", f"content-length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+    await writer.drain()
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    # Linger 0 makes close() send RST instead of FIN: an abrupt reset, as a crashing peer would.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+async def main(port: int) -> None:
+    upstream = FakeUpstream()
+    server = await asyncio.start_server(upstream.handle_connection, "127.0.0.1", port)
+    print(f"listening on {server.sockets[0].getsockname()[1]}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    asyncio.run(main(parser.parse_args().port))

@@ -1,0 +1,131 @@
+"""The server relaying to the fake OpenAI-compatible upstream, both as real processes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import LiveServer, ServerFactory, Upstream, start_server
+from tests.integration.sse import stream_events
+
+PLANTED_KEY = "sk-planted-upstream-secret-5e1f"
+PROMPT = "relay  me, exactly"
+
+
+def _body(model: str = "m-good") -> dict[str, object]:
+    return {"model": model, "messages": [{"role": "user", "content": PROMPT}]}
+
+
+@pytest.fixture(scope="module")
+def relay(tmp_path_factory: pytest.TempPathFactory, upstream: Upstream) -> Iterator[LiveServer]:
+    live = start_server(
+        tmp_path_factory.mktemp("relay"),
+        {
+            "OPENAI_BASE_URL": upstream.base_url,
+            "OPENAI_API_KEY": PLANTED_KEY,
+            "STREAMSPEC_UPSTREAM_TIMEOUT": "1",
+            "STREAMSPEC_LOG_LEVEL": "DEBUG",
+        },
+    )
+    yield live
+    live.stop()
+    log = live.log()
+    assert "Traceback" not in log
+    assert PLANTED_KEY not in log
+
+
+def test_chat_relays_the_upstream_reply_exactly(relay: LiveServer, upstream: Upstream) -> None:
+    response = httpx.post(relay.url + "/api/chat", json=_body())
+    assert response.status_code == 200
+    assert response.json()["message"]["content"] == "fake reply to: " + PROMPT
+    assert response.json()["model"] == "m-good"
+    stats = upstream.stats()
+    assert stats["authorizations"][-1] == f"Bearer {PLANTED_KEY}"  # type: ignore[index]
+
+
+def test_stream_relays_the_upstream_pieces_exactly(relay: LiveServer) -> None:
+    response, events = stream_events(relay.url + "/api/chat/stream", _body())
+    assert response.status_code == 200
+    assert [e.event for e in events][-1] == "done"
+    assert "".join(e.json()["content"] for e in events[:-1]) == "fake reply to: " + PROMPT
+    assert events[-1].json()["usage"] == {
+        "prompt_tokens": 3,
+        "completion_tokens": 5,
+        "total_tokens": 8,
+    }
+
+
+def test_default_model_is_used_when_the_request_names_none(
+    server_factory: ServerFactory, upstream: Upstream
+) -> None:
+    live = server_factory(
+        {"OPENAI_BASE_URL": upstream.base_url, "STREAMSPEC_DEFAULT_MODEL": "m-configured"}
+    )
+    response = httpx.post(live.url + "/api/chat", json={"messages": _body()["messages"]})
+    assert response.json()["model"] == "m-configured"
+
+
+@pytest.mark.parametrize(
+    ("model", "status"),
+    [
+        ("fault-401", 502),
+        ("fault-403", 502),
+        ("fault-404", 502),
+        ("fault-500", 502),
+        ("fault-503", 502),
+        ("fault-redirect", 502),
+        ("fault-garbled", 502),
+        ("fault-429", 429),
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
+def test_upstream_failures_are_gateway_problems_without_the_key(
+    relay: LiveServer, path: str, model: str, status: int
+) -> None:
+    response = httpx.post(relay.url + path, json=_body(model))
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == status
+    assert PLANTED_KEY not in response.text
+    assert PLANTED_KEY not in str(response.headers)
+    if status == 429:
+        assert response.headers["retry-after"] == "7"
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
+def test_a_stalled_upstream_is_a_504_once_the_timeout_passes(relay: LiveServer, path: str) -> None:
+    started = time.monotonic()
+    response = httpx.post(relay.url + path, json=_body("fault-stall"), timeout=10)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 504
+    assert response.headers["content-type"] == "application/problem+json"
+    assert 0.9 <= elapsed < 5
+
+
+@pytest.mark.parametrize(
+    ("model", "detail"),
+    [
+        ("fault-reset", "failed mid-answer"),
+        ("fault-malformed", "malformed"),
+        ("fault-stall-mid", "in time"),
+        ("fault-no-done", "before finishing"),
+    ],
+)
+def test_a_fault_after_the_first_token_ends_the_stream_with_an_error_event(
+    relay: LiveServer, model: str, detail: str
+) -> None:
+    response, events = stream_events(relay.url + "/api/chat/stream", _body(model))
+    assert response.status_code == 200
+    names = [e.event for e in events]
+    assert names == ["delta"] * (len(names) - 1) + ["error"]
+    assert len(names) >= 2
+    problem = events[-1].json()
+    assert problem["status"] in (502, 504)
+    assert detail in problem["detail"]
+    assert problem["instance"] == "urn:streamspec:request:" + response.headers["x-request-id"]
+    assert PLANTED_KEY not in str(events)
+    # The server is unharmed: the next request succeeds.
+    assert httpx.post(relay.url + "/api/chat", json=_body()).status_code == 200

@@ -1,0 +1,229 @@
+"""The OpenAI-compatible provider against scripted upstream answers (httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+
+from streamspec._generated.models import ChatMessage, ChatRequest, FinishReason, Role
+from streamspec._generated.operations import StreamChatDelta, StreamChatDone
+from streamspec.errors import (
+    ProblemError,
+    UpstreamRateLimited,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from streamspec.providers import ProviderEvent
+from streamspec.providers.openai import OpenAIProvider, retry_after_seconds
+
+SECRET = "sk-test-planted-secret"
+REQUEST = ChatRequest(messages=[ChatMessage(role=Role.user, content="hi")])
+
+
+def _provider(handler: Callable[[httpx.Request], httpx.Response]) -> OpenAIProvider:
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return OpenAIProvider(
+        client, base_url="http://upstream.test/v1", api_key=SECRET, default_model="m-default"
+    )
+
+
+def _sse_response(*chunks: bytes) -> httpx.Response:
+    return httpx.Response(
+        200,
+        headers={"content-type": "text/event-stream"},
+        stream=httpx.ByteStream(b"".join(chunks)),
+    )
+
+
+class _Chunked(httpx.AsyncByteStream):
+    def __init__(self, parts: list[bytes]) -> None:
+        self._parts = parts
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for part in self._parts:
+            yield part
+
+
+def _chunk(content: str | None = None, finish: str | None = None) -> dict[str, object]:
+    delta = {} if content is None else {"content": content}
+    return {"model": "m-up", "choices": [{"delta": delta, "finish_reason": finish}]}
+
+
+def _events(*chunks: dict[str, object], newline: bytes = b"\n") -> bytes:
+    lines = [b"data: " + json.dumps(c).encode() + newline + newline for c in chunks]
+    return b"".join(lines) + b"data: [DONE]" + newline + newline
+
+
+async def _collect(provider: OpenAIProvider) -> list[ProviderEvent]:
+    return [event async for event in provider.stream(REQUEST)]
+
+
+def _text(events: list[ProviderEvent]) -> str:
+    return "".join(e.data.content for e in events if isinstance(e, StreamChatDelta))
+
+
+async def test_complete_sends_the_key_as_bearer_and_relays_the_reply() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200,
+            json={
+                "model": "m-up",
+                "choices": [{"message": {"content": "exact  reply"}, "finish_reason": "length"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+            },
+        )
+
+    response = await _provider(handler).complete(REQUEST)
+    assert seen[0].headers["authorization"] == f"Bearer {SECRET}"
+    assert json.loads(seen[0].content)["model"] == "m-default"
+    assert response.message.content == "exact  reply"
+    assert response.finish_reason == FinishReason.length
+    assert response.model == "m-up"
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "http_status"),
+    [
+        (401, UpstreamUnavailable, 502),
+        (403, UpstreamUnavailable, 502),
+        (404, UpstreamUnavailable, 502),
+        (500, UpstreamUnavailable, 502),
+        (503, UpstreamUnavailable, 502),
+        (307, UpstreamUnavailable, 502),
+        (429, UpstreamRateLimited, 429),
+    ],
+)
+async def test_upstream_statuses_map_to_gateway_problems(
+    status: int, error: type[ProblemError], http_status: int
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"location": "http://elsewhere.test/"}, json={})
+
+    with pytest.raises(error) as caught:
+        await _provider(handler).complete(REQUEST)
+    assert caught.value.status == http_status
+    assert SECRET not in str(caught.value.detail)
+
+
+async def test_upstream_429_passes_its_retry_after_on() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"retry-after": "7"})
+
+    with pytest.raises(UpstreamRateLimited) as caught:
+        await _provider(handler).complete(REQUEST)
+    assert caught.value.headers == {"Retry-After": "7"}
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"), [("7", 7), ("0.2", 1), ("", 1), ("soon", 1), ("-5", 1)]
+)
+def test_retry_after_is_whole_positive_seconds(header: str, seconds: int) -> None:
+    assert retry_after_seconds({"retry-after": header} if header else {}) == seconds
+
+
+async def test_upstream_timeout_is_a_504() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("stalled", request=request)
+
+    with pytest.raises(UpstreamTimeout):
+        await _provider(handler).complete(REQUEST)
+    with pytest.raises(UpstreamTimeout):
+        await _collect(_provider(handler))
+
+
+@pytest.mark.parametrize("body", [b'{"object": "list"}', b'{"choices": []}', b"<html>", b""])
+async def test_a_garbled_completion_is_a_502(body: bytes) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body)
+
+    with pytest.raises(UpstreamUnavailable):
+        await _provider(handler).complete(REQUEST)
+
+
+async def test_stream_relays_deltas_then_done_with_usage() -> None:
+    usage: dict[str, object] = {
+        "model": "m-up",
+        "choices": [],
+        "usage": {"prompt_tokens": 2, "completion_tokens": 3},
+    }
+    body = _events(_chunk("Hel"), _chunk("lo"), _chunk(finish="stop"), usage)
+    events = await _collect(_provider(lambda request: _sse_response(body)))
+    assert _text(events) == "Hello"
+    done = events[-1]
+    assert isinstance(done, StreamChatDone)
+    assert done.data.model == "m-up"
+    assert done.data.usage.total_tokens == 5  # type: ignore[union-attr]
+
+
+# WHATWG Server-Sent Events parsing of the upstream stream.
+
+
+async def test_stream_parses_crlf_line_endings() -> None:
+    body = _events(_chunk("a"), _chunk("b"), _chunk(finish="stop"), newline=b"\r\n")
+    assert _text(await _collect(_provider(lambda request: _sse_response(body)))) == "ab"
+
+
+async def test_stream_ignores_comments_ids_and_retry_lines() -> None:
+    body = (
+        b": keepalive\n\nid: 1\nretry: 100\n\n"
+        + b": note\ndata: "
+        + json.dumps(_chunk("x")).encode()
+        + b"\nid: 2\n\n"
+        + _events(_chunk(finish="stop"))
+    )
+    assert _text(await _collect(_provider(lambda request: _sse_response(body)))) == "x"
+
+
+async def test_stream_joins_multi_line_data_with_newlines() -> None:
+    # Two data lines are one payload joined by "\n", which is still valid JSON here.
+    body = b'data: {"choices": [{"delta":\ndata: {"content": "joined"}}]}\n\n' + _events(
+        _chunk(finish="stop")
+    )
+    assert _text(await _collect(_provider(lambda request: _sse_response(body)))) == "joined"
+
+
+async def test_stream_survives_chunks_split_at_every_byte() -> None:
+    body = _events(_chunk("spl"), _chunk("it é"), _chunk(finish="stop"), newline=b"\r\n")
+    parts = [body[i : i + 1] for i in range(len(body))]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, stream=_Chunked(parts)
+        )
+
+    assert _text(await _collect(_provider(handler))) == "split é"
+
+
+async def test_stream_with_a_malformed_chunk_fails_as_upstream_error() -> None:
+    body = b"data: " + json.dumps(_chunk("ok")).encode() + b'\n\ndata: {"choices": [\n\n'
+    events = _provider(lambda request: _sse_response(body)).stream(REQUEST)
+    first = await anext(events)
+    assert isinstance(first, StreamChatDelta)
+    assert first.data.content == "ok"
+    with pytest.raises(UpstreamUnavailable, match="malformed"):
+        await anext(events)
+
+
+async def test_stream_that_ends_before_finishing_fails_as_upstream_error() -> None:
+    body = b"data: " + json.dumps(_chunk("cut")).encode() + b"\n\n"
+    with pytest.raises(UpstreamUnavailable, match="before finishing"):
+        await _collect(_provider(lambda request: _sse_response(body)))
+
+
+async def test_stream_read_error_midway_fails_as_upstream_error() -> None:
+    class Broken(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield b"data: " + json.dumps(_chunk("part")).encode() + b"\n\n"
+            raise httpx.ReadError("connection reset")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Broken())
+
+    with pytest.raises(UpstreamUnavailable, match="mid-answer"):
+        await _collect(_provider(handler))
