@@ -7,7 +7,13 @@ VENV="$ROOT/.venv"
 export PATH="$VENV/bin:$PATH"
 
 _fingerprint() {
-  (cd "$ROOT" && cat "$@" 2>/dev/null) | sha256sum | cut -d' ' -f1
+  # A pyproject.toml counts up to its first [tool.*] table: tool settings don't change what is installed.
+  (cd "$ROOT" && for file in "$@"; do
+    case "$file" in
+      *pyproject.toml) sed '/^\[tool\./,$d' "$file" 2>/dev/null ;;
+      *) cat "$file" 2>/dev/null ;;
+    esac
+  done) | sha256sum | cut -d' ' -f1
 }
 
 _pick_python() {
