@@ -48,7 +48,8 @@ def test_app_serves_nothing_but_the_contract_and_its_docs() -> None:
     paths = {route.path for route in app.routes}
     contract_paths = {path for _, path, _ in _contract_operations()}
     docs_paths = {"/openapi.yaml", "/openapi.json", "/docs", "/docs/assets/{name:str}"}
-    assert paths == contract_paths | docs_paths
+    chat_page_paths = {"/", "/chat/assets/{name:str}"}
+    assert paths == contract_paths | docs_paths | chat_page_paths
 
 
 def test_app_refuses_to_start_when_an_operation_has_no_handler() -> None:

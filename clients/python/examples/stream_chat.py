@@ -1,0 +1,59 @@
+"""Stream a chat reply and print it as it arrives.
+
+    STREAMSPEC_URL=http://127.0.0.1:8000 STREAMSPEC_API_KEY=key-alpha \\
+        python clients/python/examples/stream_chat.py "hello there"
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from streamspec_client import (
+    APIStatusError,
+    AuthenticationError,
+    Client,
+    StreamError,
+    StreamspecError,
+)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(f"usage: {argv[0]} PROMPT", file=sys.stderr)
+        return 2
+    base_url = os.environ.get("STREAMSPEC_URL", "http://127.0.0.1:8000")
+    api_key = os.environ.get("STREAMSPEC_API_KEY") or None
+
+    with Client(base_url, api_key=api_key) as client:
+        try:
+            with client.stream_chat(messages=[{"role": "user", "content": argv[1]}]) as stream:
+                for event in stream:
+                    if event.event == "delta":
+                        print(event.data.content, end="", flush=True)
+            print()
+        except AuthenticationError as error:
+            print(f"authentication failed ({error.status_code}): {_detail(error)}", file=sys.stderr)
+            return 1
+        except StreamError as error:
+            print(
+                f"\nstream failed ({error.problem.status}): {error.problem.title}", file=sys.stderr
+            )
+            return 1
+        except APIStatusError as error:
+            print(f"request failed ({error.status_code}): {_detail(error)}", file=sys.stderr)
+            return 1
+        except StreamspecError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _detail(error: APIStatusError) -> str:
+    if error.problem is None:
+        return error.message
+    return error.problem.detail if isinstance(error.problem.detail, str) else error.problem.title
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,246 @@
+"""Server-Sent Events to typed events: the one place that reads a stream.
+
+httpx-sse splits the body per WHATWG (CRLF, CR or LF line ends, `:` comments,
+multi-line `data`, `id`, `retry`). Each event is then decoded by the
+generated table of its operation. Events the SDK does not know (a newer
+server's) are skipped.
+
+The contract of a stream is zero or more events, then exactly one terminal
+event: `done`, or an error event. An error event raises `StreamError` instead
+of being yielded, and a body that ends before any terminal event raises
+`StreamTruncatedError`, so neither a failed nor a cut-off stream can pass for
+a finished one. Iteration stops at the terminal event: nothing after it is
+read or yielded (the server closes the stream there). The response is closed
+in `finally`, however iteration ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from types import TracebackType
+from typing import Any, Final, Generic, Self, TypeVar
+
+import httpx
+from httpx_sse import EventSource, ServerSentEvent, SSEError
+
+from ._exceptions import (
+    REQUEST_ID_HEADER,
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    StreamError,
+    StreamTruncatedError,
+)
+from ._generated.models import Problem
+from ._generated_streams import StreamOperation
+
+__all__ = ["AsyncStream", "Stream"]
+
+EventT = TypeVar("EventT")
+
+
+# The event that ends a stream successfully. The generated metadata names the error events
+# (`StreamOperation.error_events`) but has no notion of the successful last event, so the
+# spec's stream contract ("then exactly one `done` or `error`") is written down here.
+DONE_EVENTS: Final[frozenset[str]] = frozenset({"done"})
+
+
+def terminal_events(operation: StreamOperation[Any]) -> frozenset[str]:
+    """The events that end a stream of `operation`: `done` and its error events."""
+    return DONE_EVENTS | operation.error_events
+
+
+def truncated_error(
+    operation: StreamOperation[Any], response: httpx.Response
+) -> StreamTruncatedError:
+    request_id = response.headers.get(REQUEST_ID_HEADER)
+    ending = " or ".join(f"`{name}`" for name in sorted(terminal_events(operation)))
+    message = (
+        f"the {operation.operation_id} stream closed before its {ending} event:"
+        f" the reply is incomplete (request id {request_id or 'unknown'})"
+    )
+    return StreamTruncatedError(message, response=response)
+
+
+def decode_event(
+    operation: StreamOperation[EventT], sse: ServerSentEvent, response: httpx.Response
+) -> EventT | None:
+    decoder = operation.decoders.get(sse.event)
+    # WHATWG dispatches no event without data; httpx-sse does, for `id:`/`retry:`-only blocks.
+    if decoder is None or not sse.data:
+        return None
+    try:
+        data: Any = json.loads(sse.data)
+        if sse.event in operation.error_events:
+            problem = Problem.from_dict(data)
+        else:
+            return decoder(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        message = f"malformed {sse.event!r} event in {operation.operation_id}: {error!r}"
+        raise APIResponseValidationError(message, response=response) from error
+    raise StreamError(problem, response=response)
+
+
+def _transport_error(error: httpx.HTTPError, request: httpx.Request) -> APIConnectionError:
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(f"stream timed out: {error}", request=request)
+    return APIConnectionError(f"stream broke off: {error}", request=request)
+
+
+class Stream(Generic[EventT]):
+    """The typed events of one streamed response. Use it in `with`; iterate it once.
+
+    The request is sent (and retried) on `__enter__` or on the first `next()`,
+    whichever comes first, so a stream that is never entered costs nothing.
+    """
+
+    def __init__(
+        self, open_response: Callable[[], httpx.Response], operation: StreamOperation[EventT]
+    ) -> None:
+        self._open_response = open_response
+        self._operation = operation
+        self._response: httpx.Response | None = None
+        self._events: Generator[EventT] | None = None
+        self._closed = False
+
+    @property
+    def response(self) -> httpx.Response:
+        """The 200 response whose body is being read; sends the request if not yet sent."""
+        if self._response is None:
+            if self._closed:
+                raise RuntimeError("the stream is closed")
+            self._response = self._open_response()
+        return self._response
+
+    @property
+    def request_id(self) -> str | None:
+        request_id: str | None = self.response.headers.get(REQUEST_ID_HEADER)
+        return request_id
+
+    def __enter__(self) -> Self:
+        self.response  # noqa: B018 (sends the request, raising its error here)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[EventT]:
+        return self
+
+    def __next__(self) -> EventT:
+        if self._events is None:
+            self._events = self._iterate(self.response)
+        return next(self._events)
+
+    def _iterate(self, response: httpx.Response) -> Generator[EventT]:
+        terminal = terminal_events(self._operation)
+        try:
+            for sse in EventSource(response).iter_sse():
+                event = decode_event(self._operation, sse, response)
+                if event is None:
+                    continue
+                yield event
+                if sse.event in terminal:
+                    return  # anything after the terminal event is neither read nor yielded
+        except SSEError as error:
+            raise APIResponseValidationError(str(error), response=response) from error
+        except httpx.HTTPError as error:
+            raise _transport_error(error, response.request) from error
+        else:
+            raise truncated_error(self._operation, response)
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        """Stop reading and release the connection. Safe to call more than once."""
+        self._closed = True
+        if self._events is not None:
+            self._events.close()
+        if self._response is not None:
+            self._response.close()
+
+
+class AsyncStream(Generic[EventT]):
+    """The async mirror of `Stream`: `async with` it, `async for` over it."""
+
+    def __init__(
+        self,
+        open_response: Callable[[], Awaitable[httpx.Response]],
+        operation: StreamOperation[EventT],
+    ) -> None:
+        self._open_response = open_response
+        self._operation = operation
+        self._response: httpx.Response | None = None
+        self._events: AsyncGenerator[EventT] | None = None
+        self._closed = False
+
+    async def open(self) -> httpx.Response:
+        """Send the request if not yet sent; return the 200 response being read."""
+        if self._response is None:
+            if self._closed:
+                raise RuntimeError("the stream is closed")
+            self._response = await self._open_response()
+        return self._response
+
+    @property
+    def response(self) -> httpx.Response:
+        if self._response is None:
+            raise RuntimeError("the stream is not open yet: use `async with` first")
+        return self._response
+
+    @property
+    def request_id(self) -> str | None:
+        request_id: str | None = self.response.headers.get(REQUEST_ID_HEADER)
+        return request_id
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __aiter__(self) -> AsyncIterator[EventT]:
+        return self
+
+    async def __anext__(self) -> EventT:
+        if self._events is None:
+            self._events = self._iterate(await self.open())
+        return await anext(self._events)
+
+    async def _iterate(self, response: httpx.Response) -> AsyncGenerator[EventT]:
+        terminal = terminal_events(self._operation)
+        try:
+            async for sse in EventSource(response).aiter_sse():
+                event = decode_event(self._operation, sse, response)
+                if event is None:
+                    continue
+                yield event
+                if sse.event in terminal:
+                    return  # anything after the terminal event is neither read nor yielded
+        except SSEError as error:
+            raise APIResponseValidationError(str(error), response=response) from error
+        except httpx.HTTPError as error:
+            raise _transport_error(error, response.request) from error
+        else:
+            raise truncated_error(self._operation, response)
+        finally:
+            await response.aclose()
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._events is not None:
+            await self._events.aclose()
+        if self._response is not None:
+            await self._response.aclose()

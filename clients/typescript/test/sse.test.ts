@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { APIConnectionError, StreamError, StreamspecError, createClient } from "../src/index.js";
+import { CHAT, collect, mockFetch, sseBody, sseResponse } from "./helpers.js";
+
+function streamOf(chunks: readonly string[], headers: Record<string, string> = {}) {
+  const fetch = mockFetch(() => sseResponse(sseBody(chunks), headers));
+  return createClient({ baseUrl: "http://api.test", fetch }).streamChat(CHAT);
+}
+
+describe("streamChat decodes Server-Sent Events per WHATWG", () => {
+  it("yields typed delta and done events in order", async () => {
+    const events = await collect(
+      streamOf([
+        'event: delta\ndata: {"content":"hel"}\n\n',
+        'event: delta\ndata: {"content":"lo"}\n\n',
+        'event: done\ndata: {"finish_reason":"stop","model":"echo"}\n\n',
+      ]),
+    );
+    assert.deepEqual(events, [
+      { event: "delta", data: { content: "hel" } },
+      { event: "delta", data: { content: "lo" } },
+      { event: "done", data: { finish_reason: "stop", model: "echo" } },
+    ]);
+  });
+
+  it("joins multi-line data with newlines", async () => {
+    const events = await collect(streamOf(['event: delta\ndata: {"content":\ndata:  "two lines"}\n\n']));
+    assert.deepEqual(events, [{ event: "delta", data: { content: "two lines" } }]);
+  });
+
+  it("accepts CRLF and CR line endings, even split across chunks", async () => {
+    const events = await collect(
+      streamOf([
+        'event: delta\r\ndata: {"content":"a"}\r',
+        '\n\r\nevent: delta\rdata: {"content":"b"}\r\r',
+        'event: done\r\ndata: {"finish_reason":"stop","model":"m"}\r\n\r\n',
+      ]),
+    );
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ["delta", "delta", "done"],
+    );
+  });
+
+  it("ignores comments, retry fields, ids and unknown event names", async () => {
+    const events = await collect(
+      streamOf([
+        ": keepalive\n\n",
+        "retry: 1500\n\n",
+        'id: 7\nevent: ping\ndata: {"t":1}\n\n',
+        'data: {"no":"event name"}\n\n',
+        'id: 8\nevent: delta\n: a comment inside an event\ndata: {"content":"x"}\n\n',
+      ]),
+    );
+    assert.deepEqual(events, [{ event: "delta", data: { content: "x" } }]);
+  });
+
+  it("decodes UTF-8 split inside a character", async () => {
+    const bytes = new TextEncoder().encode('event: delta\ndata: {"content":"héllo ✓"}\n\n');
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, 28));
+        controller.enqueue(bytes.slice(28, 33));
+        controller.enqueue(bytes.slice(33));
+        controller.close();
+      },
+    });
+    const client = createClient({ baseUrl: "http://api.test", fetch: mockFetch(() => sseResponse(body)) });
+    assert.deepEqual(await collect(client.streamChat(CHAT)), [{ event: "delta", data: { content: "héllo ✓" } }]);
+  });
+
+  it("ends with a StreamError carrying the problem of an error event", async () => {
+    const seen: string[] = [];
+    const problem = { type: "about:blank", title: "Bad Gateway", status: 502, detail: "reset" };
+    await assert.rejects(
+      async () => {
+        const stream = streamOf(
+          ['event: delta\ndata: {"content":"a"}\n\n', `event: error\ndata: ${JSON.stringify(problem)}\n\n`],
+          { "x-request-id": "req-1" },
+        );
+        for await (const event of stream) seen.push(event.event);
+      },
+      (error: unknown) => {
+        assert.ok(error instanceof StreamError);
+        assert.ok(error instanceof StreamspecError);
+        assert.deepEqual(error.problem, problem);
+        assert.equal(error.requestId, "req-1");
+        return true;
+      },
+    );
+    assert.deepEqual(seen, ["delta"]);
+  });
+
+  it("rejects data that is not JSON with a StreamspecError", async () => {
+    await assert.rejects(collect(streamOf(["event: delta\ndata: {oops\n\n"])), StreamspecError);
+  });
+
+  it("turns a cut-off body into an APIConnectionError", async () => {
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (!sent) {
+          sent = true;
+          controller.enqueue(new TextEncoder().encode('event: delta\ndata: {"content":"a"}\n\n'));
+        } else {
+          controller.error(new TypeError("terminated"));
+        }
+      },
+    });
+    const client = createClient({ baseUrl: "http://api.test", fetch: mockFetch(() => sseResponse(body)) });
+    const seen: string[] = [];
+    await assert.rejects(async () => {
+      for await (const event of client.streamChat(CHAT)) seen.push(event.event);
+    }, APIConnectionError);
+    assert.deepEqual(seen, ["delta"]);
+  });
+});
