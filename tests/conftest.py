@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -119,14 +120,22 @@ class Upstream:
     base_url: str
     process: subprocess.Popen[str]
 
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def open_connections(self) -> int:
+        count = self.stats()["open_connections"]
+        assert isinstance(count, int)
+        return count
+
     def stats(self) -> dict[str, object]:
         root = self.base_url.removesuffix("/v1")
         stats: dict[str, object] = httpx.get(root + "/_stats", timeout=5).json()
         return stats
 
 
-@pytest.fixture(scope="session")
-def upstream() -> Iterator[Upstream]:
+def start_upstream() -> Upstream:
     """The fake OpenAI-compatible provider, as a real process."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.upstream", "--port", "0"],
@@ -136,6 +145,40 @@ def upstream() -> Iterator[Upstream]:
     )
     assert process.stdout is not None
     port = process.stdout.readline().split()[-1]
-    yield Upstream(base_url=f"http://127.0.0.1:{port}/v1", process=process)
+    return Upstream(base_url=f"http://127.0.0.1:{port}/v1", process=process)
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[Upstream]:
+    """One fake provider shared by tests that only look at answers, not connections."""
+    fake = start_upstream()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on a free port, with nothing persisted."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("these tests need redis-server (apt-get install redis-server; .ci/run does)")
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)

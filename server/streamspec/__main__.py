@@ -31,9 +31,12 @@ def server_command(server: str, host: str, port: int, workers: int) -> list[str]
         ]  # fmt: skip
     if server == "hypercorn":
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        # --workers 0 serves from this process, so SIGTERM reaches the app (see shutdown.py);
+        # with workers, hypercorn's parent relays shutdown through an event instead.
+        hypercorn_workers = "0" if workers == 1 else str(workers)
         return [
             *python, "hypercorn", "--worker-class", "uvloop", "--bind", bind,
-            "--workers", str(workers), "--graceful-timeout", "10", f"{FACTORY}()",
+            "--workers", hypercorn_workers, "--graceful-timeout", "10", f"{FACTORY}()",
         ]  # fmt: skip
     raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
 

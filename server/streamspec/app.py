@@ -8,19 +8,24 @@ from contextlib import asynccontextmanager
 
 import httpx
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 
 from streamspec._generated.operations import Operations
+from streamspec.admission import Admission, StreamSlots
 from streamspec.api import ChatAPI
-from streamspec.auth import api_key_guard
+from streamspec.callers import Callers
+from streamspec.chat_page import chat_page_route_handlers
 from streamspec.contract import contract_yaml
 from streamspec.docs import docs_route_handlers
 from streamspec.errors import exception_handlers
 from streamspec.providers import Provider
 from streamspec.providers.echo import EchoProvider
 from streamspec.providers.openai import OpenAIProvider
+from streamspec.rate_limit import RateLimiter
 from streamspec.request_id import RequestIdLogFilter, RequestIdMiddleware
 from streamspec.routing import operation_route_handlers
 from streamspec.settings import Settings
+from streamspec.shutdown import Shutdown
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -37,38 +42,80 @@ def create_app(settings: Settings, http_client: httpx.AsyncClient | None = None)
             base_url=settings.openai_base_url,
             api_key=settings.openai_api_key,
             default_model=settings.default_model,
+            first_byte_timeout=settings.upstream_timeout,
+            idle_timeout=settings.upstream_idle_timeout,
         )
     else:
         provider = EchoProvider(settings.echo_delay_ms)
     operations: Operations = ChatAPI(provider)
 
+    shutdown = Shutdown(settings.shutdown_grace_seconds)
+
     @asynccontextmanager
-    async def close_owned_client(_: Litestar) -> AsyncIterator[None]:
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        shutdown.install_signal_handler()
         try:
             yield
         finally:
             if owned_client is not None:
                 await owned_client.aclose()
 
-    guards = [api_key_guard(settings.api_keys)] if settings.api_keys else []
+    admission = Admission(
+        Callers(settings.api_keys, settings.trusted_proxies),
+        RateLimiter(settings.rate_limit, settings.redis_url) if settings.rate_limit else None,
+        StreamSlots(settings.max_streams_per_caller),
+    )
     return Litestar(
         route_handlers=[
-            *operation_route_handlers(operations, secured_guards=guards),
+            *operation_route_handlers(
+                operations,
+                admission=admission,
+                keepalive_seconds=settings.keepalive_seconds,
+                shutdown=shutdown,
+            ),
             *docs_route_handlers(contract_yaml()),
+            *chat_page_route_handlers(),
         ],
         middleware=[RequestIdMiddleware],
         exception_handlers=exception_handlers,
-        lifespan=[close_owned_client],
+        lifespan=[lifespan],
         openapi_config=None,
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,
+        cors_config=cors_config(settings.cors_origins),
+    )
+
+
+# What browsers may send and read across origins.
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "x-request-id"]
+CORS_EXPOSE_HEADERS = [
+    "x-request-id",
+    "retry-after",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+]
+
+
+def cors_config(origins: tuple[str, ...]) -> CORSConfig | None:
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=CORS_EXPOSE_HEADERS,
+        max_age=600,
     )
 
 
 def upstream_client(settings: Settings) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=100)
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.upstream_timeout),
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
+        # Reads are bounded by the provider's own first-byte and idle timers instead.
+        timeout=httpx.Timeout(settings.upstream_timeout, read=None),
+        # Only failures to connect are retried: nothing has reached the provider yet.
+        transport=httpx.AsyncHTTPTransport(retries=2, limits=limits),
         follow_redirects=False,
     )
 

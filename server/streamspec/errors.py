@@ -27,6 +27,7 @@ from streamspec.request_id import REQUEST_ID_HEADER, request_id_for
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "ClientDisconnected",
     "InvalidBody",
     "ProblemError",
     "Unauthorized",
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# nginx's name for it; only logs and access logs ever see it, since the client has gone.
+CLIENT_CLOSED_REQUEST = 499
 logger = logging.getLogger("streamspec.errors")
 
 
@@ -121,6 +124,10 @@ def status_title(status: int) -> str:
     return _TITLES.get(status) or HTTPStatus(status).phrase
 
 
+class ClientDisconnected(Exception):
+    """The client went away before the answer was ready; nobody is left to tell."""
+
+
 def instance_for(request_id: str) -> str:
     return f"urn:streamspec:request:{request_id}"
 
@@ -163,6 +170,9 @@ def encode_problem(problem: Problem) -> bytes:
 
 def _problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     request_id = request_id_for(request.scope)
+    if isinstance(exc, ClientDisconnected):
+        logger.info("client left before the answer; upstream request cancelled")
+        return Response(b"", status_code=CLIENT_CLOSED_REQUEST)
     problem, headers = problem_for(exc, request_id)
     headers[REQUEST_ID_HEADER] = request_id
     return Response(

@@ -10,29 +10,28 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 import msgspec
 from litestar import HttpMethod, Request, Response, route
 from litestar.handlers import HTTPRouteHandler
-from litestar.response import Stream
-from litestar.types import Guard
+from litestar.types import ASGIApp
 
 from streamspec._generated.models import FieldError, Problem
 from streamspec._generated.operations import OPERATIONS, Operation, Operations
+from streamspec.admission import Admission
 from streamspec.errors import (
     InvalidBody,
     UnsupportedMediaType,
     ValidationFailed,
-    problem_for,
 )
-from streamspec.request_id import current_request_id
+from streamspec.shutdown import Shutdown
+from streamspec.streaming import EventStream, cancel_on_disconnect
 
 __all__ = ["MissingOperationHandlers", "operation_route_handlers"]
 
 _encoder = msgspec.json.Encoder()
-_SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _AT = re.compile(r"^(?P<message>.*) - at `(?P<location>[^`]*)`$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`$")
 
@@ -46,8 +45,13 @@ class MissingOperationHandlers(TypeError):
 
 
 def operation_route_handlers(
-    implementation: Operations, *, secured_guards: Sequence[Guard] = ()
+    implementation: Operations,
+    *,
+    admission: Admission | None = None,
+    keepalive_seconds: float = 15.0,
+    shutdown: Shutdown | None = None,
 ) -> list[HTTPRouteHandler]:
+    """One route per operation; secured operations pass through `admission` first."""
     missing = [
         op.operation_id
         for op in OPERATIONS
@@ -56,26 +60,36 @@ def operation_route_handlers(
     if missing:
         raise MissingOperationHandlers(missing)
     return [
-        _route_handler(op, getattr(implementation, op.method_name), secured_guards)
+        _route_handler(
+            op, getattr(implementation, op.method_name), admission, keepalive_seconds, shutdown
+        )
         for op in OPERATIONS
     ]
 
 
 def _route_handler(
-    op: Operation, method: Callable[..., Any], secured_guards: Sequence[Guard]
+    op: Operation,
+    method: Callable[..., Any],
+    admission: Admission | None,
+    keepalive_seconds: float,
+    shutdown: Shutdown | None,
 ) -> HTTPRouteHandler:
     read_body = _body_reader(op)
-    if op.media_type == "text/event-stream":
-        handler = _stream_handler(read_body, method, _error_event_type(op))
+    streaming = op.media_type == "text/event-stream"
+    handler: Callable[..., Any]
+    if streaming:
+        error_event = _error_event_type(op)
+        handler = _stream_handler(read_body, method, error_event, keepalive_seconds, shutdown)
     else:
         handler = _json_handler(read_body, method, op.media_type)
+    middleware = [admission.middleware(streaming=streaming)] if admission and op.secured else None
     return route(
         op.path,
         http_method=[HttpMethod(op.http_method)],
         name=op.operation_id,
         operation_id=op.operation_id,
         status_code=200,
-        guards=list(secured_guards) if op.secured else None,
+        middleware=middleware,
     )(handler)
 
 
@@ -87,7 +101,8 @@ def _json_handler(
     read_body: BodyReader, method: Callable[..., Awaitable[Any]], media_type: str
 ) -> Handler:
     async def handle(request: Request[Any, Any, Any]) -> Response[bytes]:
-        result = await method(*await read_body(request))
+        args = await read_body(request)
+        result = await cancel_on_disconnect(request.receive, method(*args))
         return Response(_encoder.encode(result), media_type=media_type)
 
     return handle
@@ -97,43 +112,21 @@ def _stream_handler(
     read_body: BodyReader,
     method: Callable[..., AsyncGenerator[Any, None]],
     error_event: Callable[[Problem], Any],
-) -> Handler:
-    async def handle(request: Request[Any, Any, Any]) -> Stream:
+    keepalive_seconds: float,
+    shutdown: Shutdown | None,
+) -> Callable[[Request[Any, Any, Any]], Awaitable[ASGIApp]]:
+    async def handle(request: Request[Any, Any, Any]) -> ASGIApp:
         events = method(*await read_body(request))
         # Wait for the first event before answering, so a failure up to here
         # is still an HTTP error with its proper status.
         try:
-            first = await anext(events)
+            first = await cancel_on_disconnect(request.receive, anext(events))
         except BaseException:
             await events.aclose()
             raise
-        return Stream(
-            _sse_body(first, events, error_event),
-            media_type="text/event-stream",
-            headers=_SSE_HEADERS,
-        )
+        return EventStream(first, events, error_event, keepalive_seconds, shutdown)
 
     return handle
-
-
-async def _sse_body(
-    first: Any, events: AsyncGenerator[Any, None], error_event: Callable[[Problem], Any]
-) -> AsyncIterator[bytes]:
-    try:
-        yield encode_sse(first)
-        async for event in events:
-            yield encode_sse(event)
-    except Exception as exc:
-        problem, _ = problem_for(exc, current_request_id())
-        yield encode_sse(error_event(problem))
-    finally:
-        await events.aclose()
-
-
-def encode_sse(event: Any) -> bytes:
-    """One event in the wire form; msgspec's JSON never holds a raw newline, so one data line."""
-    name: str = type(event).__struct_config__.tag
-    return b"event: " + name.encode() + b"\ndata: " + _encoder.encode(event.data) + b"\n\n"
 
 
 def _error_event_type(op: Operation) -> Callable[[Problem], Any]:
@@ -161,12 +154,37 @@ def _body_reader(op: Operation) -> BodyReader:
         try:
             return (decoder.decode(raw),)
         except msgspec.ValidationError as exc:
+            if _INTEGRAL_FLOAT in str(exc):
+                return (_decode_with_integral_floats(raw, op.request_type),)
             error = field_error(str(exc))
             raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
         except msgspec.DecodeError as exc:
             raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
 
     return read_body
+
+
+# JSON Schema's `integer` includes 2.0; msgspec's strict int does not.
+_INTEGRAL_FLOAT = "Expected `int`, got `float`"
+
+
+def _decode_with_integral_floats(raw: bytes, request_type: Any) -> Any:
+    """The slow path for a body holding e.g. `"max_tokens": 2.0`: whole floats become ints."""
+
+    def whole(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, list):
+            return [whole(item) for item in value]
+        if isinstance(value, dict):
+            return {key: whole(item) for key, item in value.items()}
+        return value
+
+    try:
+        return msgspec.convert(whole(msgspec.json.decode(raw)), request_type, strict=True)
+    except msgspec.ValidationError as exc:
+        error = field_error(str(exc))
+        raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
 
 
 def field_error(message: str) -> FieldError:

@@ -40,6 +40,35 @@ class Settings:
     log_level: str = "INFO"
     """`STREAMSPEC_LOG_LEVEL`: the server's logging level."""
 
+    upstream_idle_timeout: float = 60.0
+    """`STREAMSPEC_UPSTREAM_IDLE_TIMEOUT`: seconds a started upstream stream may go
+    without a byte before it is abandoned (an `error` event, status 504)."""
+
+    rate_limit: str | None = None
+    """`STREAMSPEC_RATE_LIMIT`: requests per caller, e.g. `5/minute` (units: second,
+    minute, hour). Unset means unlimited. Callers are API keys, else client addresses."""
+
+    redis_url: str | None = field(default=None, repr=False)
+    """`STREAMSPEC_REDIS_URL`: keep rate-limit state in this Redis so replicas share it."""
+
+    trusted_proxies: tuple[str, ...] = ()
+    """`STREAMSPEC_TRUSTED_PROXIES`: comma-separated addresses or networks whose
+    `X-Forwarded-For` names the real client."""
+
+    max_streams_per_caller: int = 100
+    """`STREAMSPEC_MAX_STREAMS_PER_KEY`: open streams one caller may hold per replica
+    (0: no cap); one more is refused with a 429 problem."""
+
+    keepalive_seconds: float = 15.0
+    """`STREAMSPEC_KEEPALIVE_SECONDS`: an SSE comment is sent after this long without an event."""
+
+    shutdown_grace_seconds: float = 8.0
+    """`STREAMSPEC_SHUTDOWN_GRACE_SECONDS`: after SIGTERM, how long open streams may run
+    before they end with an `error` event. Keep it below the ASGI server's own limit."""
+
+    cors_origins: tuple[str, ...] = ()
+    """`STREAMSPEC_CORS_ORIGINS`: comma-separated origins browsers may call the API from."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
@@ -48,9 +77,7 @@ class Settings:
             openai_base_url=_optional(env, "OPENAI_BASE_URL"),
             openai_api_key=_optional(env, "OPENAI_API_KEY"),
             default_model=_optional(env, "STREAMSPEC_DEFAULT_MODEL") or defaults.default_model,
-            api_keys=tuple(
-                key.strip() for key in env.get("STREAMSPEC_API_KEYS", "").split(",") if key.strip()
-            ),
+            api_keys=_list(env, "STREAMSPEC_API_KEYS"),
             upstream_timeout=_positive_float(
                 env, "STREAMSPEC_UPSTREAM_TIMEOUT", defaults.upstream_timeout
             ),
@@ -61,7 +88,32 @@ class Settings:
                 _positive_float(env, "STREAMSPEC_MAX_BODY_BYTES", defaults.max_body_bytes)
             ),
             log_level=(_optional(env, "STREAMSPEC_LOG_LEVEL") or defaults.log_level).upper(),
+            upstream_idle_timeout=_positive_float(
+                env, "STREAMSPEC_UPSTREAM_IDLE_TIMEOUT", defaults.upstream_idle_timeout
+            ),
+            rate_limit=_optional(env, "STREAMSPEC_RATE_LIMIT"),
+            redis_url=_optional(env, "STREAMSPEC_REDIS_URL"),
+            trusted_proxies=_list(env, "STREAMSPEC_TRUSTED_PROXIES"),
+            max_streams_per_caller=int(
+                _positive_float(
+                    env,
+                    "STREAMSPEC_MAX_STREAMS_PER_KEY",
+                    defaults.max_streams_per_caller,
+                    allow_zero=True,
+                )
+            ),
+            keepalive_seconds=_positive_float(
+                env, "STREAMSPEC_KEEPALIVE_SECONDS", defaults.keepalive_seconds
+            ),
+            cors_origins=_list(env, "STREAMSPEC_CORS_ORIGINS"),
+            shutdown_grace_seconds=_positive_float(
+                env, "STREAMSPEC_SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace_seconds
+            ),
         )
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
 
 def _optional(env: Mapping[str, str], name: str) -> str | None:

@@ -15,6 +15,10 @@ malformed chunk. The request's `model` picks the behaviour:
                          answer with that status (429 with Retry-After: 7)
     fault-redirect       answer 307 to another address
     fault-garbled        answer 200 with a body that is not a completion
+    fault-noise          stream with CRLF, comments, id/retry lines, empty events, and each
+                         event split across two writes: the reply must still arrive intact
+    fault-u2028          a reply holding raw U+2028/U+2029 inside its JSON strings
+    fault-bad-utf8       stream two pieces, then bytes that are not UTF-8
 
 `GET /_stats` reports what it has seen, for tests that check the relay.
 Run: python -m tests.fakes.upstream [--port N]; it prints "listening on <port>".
@@ -84,7 +88,9 @@ class FakeUpstream:
         body = await reader.readexactly(int(headers.get("content-length", "0")))
 
         if method == "GET" and path == "/_stats":
-            await _respond(writer, 200, json.dumps(self.stats.__dict__).encode())
+            # Not counting the connection that asks.
+            stats = {**self.stats.__dict__, "open_connections": self.stats.open_connections - 1}
+            await _respond(writer, 200, json.dumps(stats).encode())
             return True
         if method != "POST" or not path.endswith("/chat/completions"):
             await _respond(writer, 404, b'{"error": {"message": "not found"}}')
@@ -96,13 +102,22 @@ class FakeUpstream:
         model = str(payload.get("model", ""))
         self.stats.models.append(model)
         reply = "fake reply to: " + _last_user_message(payload)
-        return await self._answer(writer, model, reply, stream=bool(payload.get("stream")))
+        if model == "fault-u2028":
+            reply += " line\u2028separated\u2029paragraph"
+        return await self._answer(reader, writer, model, reply, stream=bool(payload.get("stream")))
 
     async def _answer(
-        self, writer: asyncio.StreamWriter, model: str, reply: str, *, stream: bool
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        model: str,
+        reply: str,
+        *,
+        stream: bool,
     ) -> bool:
         if model == "fault-stall":
-            await asyncio.Event().wait()
+            await _until_closed(reader)
+            return False
         if model.startswith("fault-") and model[6:].isdigit():
             status = int(model[6:])
             headers = {"Retry-After": "7"} if status == 429 else {}
@@ -131,21 +146,37 @@ class FakeUpstream:
             }
             await _respond(writer, 200, json.dumps(completion).encode())
             return True
-        return await self._stream(writer, model, reply)
+        return await self._stream(reader, writer, model, reply)
 
-    async def _stream(self, writer: asyncio.StreamWriter, model: str, reply: str) -> bool:
+    async def _stream(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, model: str, reply: str
+    ) -> bool:
         writer.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
             b"transfer-encoding: chunked\r\n\r\n"
         )
         for index, piece in enumerate(_PIECE.findall(reply)):
             if index == 2 and model == "fault-stall-mid":
-                await asyncio.Event().wait()
+                await _until_closed(reader)
+                return False
             if index == 2 and model == "fault-reset":
                 _reset(writer)
                 return False
             if index == 2 and model == "fault-malformed":
                 await _chunk(writer, b'data: {"choices": [{"delta": {"content": "tru\n\n')
+                continue
+            if index == 2 and model == "fault-bad-utf8":
+                await _chunk(writer, b'data: {"choices": [{"delta": {"content": "\xff\xfe"}}]}\n\n')
+                continue
+            if model == "fault-noise":
+                event = _sse({"model": model, "choices": [{"delta": {"content": piece}}]})
+                event = b": comment\r\nid: 7\r\nretry: 10\r\n\r\nevent: \r\n\r\n" + event.replace(
+                    b"\n", b"\r\n"
+                )
+                middle = len(event) // 2
+                await _chunk(writer, event[:middle])
+                await asyncio.sleep(0.001)
+                await _chunk(writer, event[middle:])
                 continue
             if model == "fault-slow":
                 await asyncio.sleep(0.2)
@@ -163,13 +194,20 @@ class FakeUpstream:
         return True
 
 
+async def _until_closed(reader: asyncio.StreamReader) -> None:
+    """Stall: send nothing more, but notice (as a real server would) when the peer hangs up."""
+    while await reader.read(65536):
+        pass
+
+
 def _last_user_message(payload: dict[str, Any]) -> str:
     messages = [m for m in payload.get("messages", []) if m.get("role") == "user"]
     return str(messages[-1]["content"]) if messages else ""
 
 
 def _sse(chunk: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+    # ensure_ascii=False: real providers send raw UTF-8, U+2028 included.
+    return b"data: " + json.dumps(chunk, ensure_ascii=False).encode() + b"\n\n"
 
 
 async def _chunk(writer: asyncio.StreamWriter, data: bytes) -> None:

@@ -129,3 +129,12 @@ def test_an_insane_request_id_is_replaced_by_a_minted_one(
     minted = response.headers["x-request-id"]
     assert minted != incoming
     assert len(minted) == 32
+
+
+def test_a_whole_number_written_as_a_float_is_an_integer(echo_server: LiveServer) -> None:
+    # JSON Schema's `integer` admits 2.0; a fractional value is still refused.
+    whole = httpx.post(echo_server.url + "/api/chat", json={**BODY, "max_tokens": 2.0})
+    assert whole.status_code == 200
+    fractional = httpx.post(echo_server.url + "/api/chat", json={**BODY, "max_tokens": 2.5})
+    assert fractional.status_code == 422
+    assert fractional.json()["errors"][0]["location"] == "$.max_tokens"

@@ -27,6 +27,7 @@ def relay(tmp_path_factory: pytest.TempPathFactory, upstream: Upstream) -> Itera
             "OPENAI_BASE_URL": upstream.base_url,
             "OPENAI_API_KEY": PLANTED_KEY,
             "STREAMSPEC_UPSTREAM_TIMEOUT": "1",
+            "STREAMSPEC_UPSTREAM_IDLE_TIMEOUT": "1",
             "STREAMSPEC_LOG_LEVEL": "DEBUG",
         },
     )
@@ -106,8 +107,22 @@ def test_a_stalled_upstream_is_a_504_once_the_timeout_passes(relay: LiveServer, 
 
 
 @pytest.mark.parametrize(
+    ("model", "suffix"),
+    [("fault-noise", ""), ("fault-u2028", " line\u2028separated\u2029paragraph")],
+)
+def test_odd_but_valid_upstream_streams_relay_exactly(
+    relay: LiveServer, model: str, suffix: str
+) -> None:
+    _, events = stream_events(relay.url + "/api/chat/stream", _body(model))
+    assert [e.event for e in events][-1] == "done"
+    text = "".join(e.json()["content"] for e in events[:-1])
+    assert text == "fake reply to: " + PROMPT + suffix
+
+
+@pytest.mark.parametrize(
     ("model", "detail"),
     [
+        ("fault-bad-utf8", "not valid UTF-8"),
         ("fault-reset", "failed mid-answer"),
         ("fault-malformed", "malformed"),
         ("fault-stall-mid", "in time"),

@@ -7,6 +7,8 @@ own words go into them.
 
 from __future__ import annotations
 
+import asyncio
+import codecs
 import email.utils
 import math
 import time
@@ -29,7 +31,6 @@ from streamspec._generated.models import (
 )
 from streamspec._generated.operations import StreamChatDelta, StreamChatDone
 from streamspec.errors import (
-    UpstreamError,
     UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -88,27 +89,38 @@ class OpenAIProvider:
         base_url: str,
         api_key: str | None,
         default_model: str,
+        first_byte_timeout: float = 30.0,
+        idle_timeout: float = 60.0,
     ) -> None:
         self._client = client
         self._url = base_url.rstrip("/") + "/chat/completions"
         self._headers = {"content-type": "application/json", "accept": "application/json"}
         if api_key:
             self._headers["authorization"] = f"Bearer {api_key}"
-        self._stream_headers = {**self._headers, "accept": "text/event-stream"}
+        # Identity encoding: the stream is checked as UTF-8 on the wire, byte for byte.
+        self._stream_headers = {
+            **self._headers,
+            "accept": "text/event-stream",
+            "accept-encoding": "identity",
+        }
         self._default_model = default_model
+        self._first_byte_timeout = first_byte_timeout
+        self._idle_timeout = idle_timeout
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
+        response = await self._open(self._payload(request, stream=False), self._headers)
         try:
-            response = await self._client.post(
-                self._url, content=self._payload(request, stream=False), headers=self._headers
-            )
-        except httpx.TimeoutException:
-            raise UpstreamTimeout("The provider did not answer in time.") from None
+            _raise_for_status(response)
+            async with asyncio.timeout(self._idle_timeout):
+                body = await response.aread()
+        except (TimeoutError, httpx.TimeoutException):
+            raise UpstreamTimeout("The provider stopped answering in time.") from None
         except httpx.HTTPError:
-            raise UpstreamUnavailable("The provider could not be reached.") from None
-        _raise_for_status(response)
+            raise UpstreamUnavailable("The connection to the provider failed mid-answer.") from None
+        finally:
+            await response.aclose()
         try:
-            completion = _completion_decoder.decode(response.content)
+            completion = _completion_decoder.decode(body)
             choice = completion.choices[0]
         except (msgspec.DecodeError, IndexError):
             raise UpstreamUnavailable("The provider's answer was not a chat completion.") from None
@@ -125,42 +137,60 @@ class OpenAIProvider:
         model = self._model(request)
         finish_reason: FinishReason | None = None
         usage: Usage | msgspec.UnsetType = msgspec.UNSET
+        response = await self._open(self._payload(request, stream=True), self._stream_headers)
         try:
-            async with self._client.stream(
-                "POST",
-                self._url,
-                content=self._payload(request, stream=True),
-                headers=self._stream_headers,
-            ) as response:
-                _raise_for_status(response)
-                async for sse in EventSource(response).aiter_sse():
-                    if not sse.data:
-                        continue  # WHATWG: an event with no data is not dispatched
-                    if sse.data == _STREAM_END:
-                        break
-                    chunk = _decode_chunk(sse.data)
-                    model = chunk.model or model
-                    if chunk.usage is not None:
-                        usage = _usage(chunk.usage)
-                    for choice in chunk.choices[:1]:
-                        if choice.delta.content:
-                            yield StreamChatDelta(data=ChatDelta(content=choice.delta.content))
-                        if choice.finish_reason is not None:
-                            finish_reason = _finish_reason(choice.finish_reason)
-                else:
+            _raise_for_status(response)
+            response.stream = _StrictUTF8(response.stream)
+            events = EventSource(response).aiter_sse()
+            while True:
+                try:
+                    async with asyncio.timeout(self._idle_timeout):
+                        sse = await anext(events)
+                except StopAsyncIteration:
                     if finish_reason is None:
-                        raise UpstreamUnavailable("The provider ended the stream before finishing.")
-        except UpstreamError:
-            raise
-        except httpx.TimeoutException:
+                        raise UpstreamUnavailable(
+                            "The provider ended the stream before finishing."
+                        ) from None
+                    break
+                if not sse.data:
+                    continue  # WHATWG: an event with no data is not dispatched
+                if sse.data == _STREAM_END:
+                    break
+                chunk = _decode_chunk(sse.data)
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    usage = _usage(chunk.usage)
+                for choice in chunk.choices[:1]:
+                    if choice.delta.content:
+                        yield StreamChatDelta(data=ChatDelta(content=choice.delta.content))
+                    if choice.finish_reason is not None:
+                        finish_reason = _finish_reason(choice.finish_reason)
+        except (TimeoutError, httpx.TimeoutException):
             raise UpstreamTimeout("The provider stopped answering in time.") from None
+        except UnicodeDecodeError:
+            raise UpstreamUnavailable("The provider's stream was not valid UTF-8.") from None
         except (httpx.HTTPError, httpx.StreamError, SSEError):
             raise UpstreamUnavailable("The connection to the provider failed mid-answer.") from None
+        finally:
+            await response.aclose()
         yield StreamChatDone(
             data=ChatDone(
                 finish_reason=finish_reason or FinishReason.stop, usage=usage, model=model
             )
         )
+
+    async def _open(self, payload: bytes, headers: dict[str, str]) -> httpx.Response:
+        """Send the request and wait, at most the first-byte timeout, for the response head."""
+        upstream_request = self._client.build_request(
+            "POST", self._url, content=payload, headers=headers
+        )
+        try:
+            async with asyncio.timeout(self._first_byte_timeout):
+                return await self._client.send(upstream_request, stream=True)
+        except (TimeoutError, httpx.TimeoutException):
+            raise UpstreamTimeout("The provider did not answer in time.") from None
+        except httpx.HTTPError:
+            raise UpstreamUnavailable("The provider could not be reached.") from None
 
     def _model(self, request: ChatRequest) -> str:
         return request.model if isinstance(request.model, str) else self._default_model
@@ -178,6 +208,28 @@ class OpenAIProvider:
         if stream:
             payload["stream_options"] = {"include_usage": True}
         return _encoder.encode(payload)
+
+
+class _StrictUTF8(httpx.AsyncByteStream):
+    """Passes bytes through, raising UnicodeDecodeError at the first invalid UTF-8.
+
+    httpx decodes text with errors="replace", which would hand the client
+    U+FFFD in place of whatever the provider garbled.
+    """
+
+    def __init__(self, inner: httpx.AsyncByteStream | httpx.SyncByteStream) -> None:
+        assert isinstance(inner, httpx.AsyncByteStream)
+        self._inner = inner
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            self._decoder.decode(chunk)
+            yield chunk
+        self._decoder.decode(b"", final=True)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 def _decode_chunk(data: str) -> _UpstreamChunk:

@@ -1,0 +1,68 @@
+"""Graceful shutdown: on SIGTERM, open streams get a grace period, then an `error` event.
+
+The ASGI server owns the signal: it stops accepting connections and waits for
+open ones. The server only tells the app at the very end, so the app chains
+its own handler in front of the server's to learn when the grace period starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from types import FrameType
+
+logger = logging.getLogger("streamspec.shutdown")
+
+
+class Shutdown:
+    def __init__(self, grace_seconds: float) -> None:
+        self.grace_seconds = grace_seconds
+        self._timer: asyncio.TimerHandle | None = None
+        self._on_expiry: set[Callable[[], None]] = set()
+        self._handler: Callable[[int, FrameType | None], None] | None = None
+
+    def register(self, on_expiry: Callable[[], None]) -> None:
+        """`on_expiry` runs if the grace period ends while it is still registered."""
+        self._on_expiry.add(on_expiry)
+
+    def unregister(self, on_expiry: Callable[[], None]) -> None:
+        self._on_expiry.discard(on_expiry)
+
+    def begin(self) -> None:
+        """Start the grace period; streams still open when it ends are told and closed."""
+        if self._timer is None:
+            logger.info("shutting down: open streams have %g s to finish", self.grace_seconds)
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self.grace_seconds, self._expire)
+
+    def _expire(self) -> None:
+        logger.info("grace period over: ending %d open stream(s)", len(self._on_expiry))
+        for on_expiry in list(self._on_expiry):
+            on_expiry()
+
+    def install_signal_handler(self) -> None:
+        """Chain in front of the server's SIGTERM handler (main thread only, as signals are).
+
+        Called at start-up and again as each stream opens, since some servers
+        (hypercorn) set their own handler after the app has started.
+        """
+        previous = signal.getsignal(signal.SIGTERM)
+        if previous is self._handler and previous is not None:
+            return
+        loop = asyncio.get_running_loop()
+
+        def on_sigterm(signum: int, frame: FrameType | None) -> None:
+            loop.call_soon_threadsafe(self.begin)
+            if callable(previous):
+                previous(signum, frame)
+            elif previous == signal.SIG_DFL:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.raise_signal(signal.SIGTERM)
+
+        try:
+            signal.signal(signal.SIGTERM, on_sigterm)
+        except ValueError:  # not the main thread: no signals here, nothing to chain
+            return
+        self._handler = on_sigterm

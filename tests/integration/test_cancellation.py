@@ -1,0 +1,92 @@
+"""A client that leaves gets its upstream request closed, under every supported server.
+
+Each test has a fake provider of its own, so its open-connection count is
+exactly the connections this server holds to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import ServerFactory, Upstream, start_upstream
+
+SERVERS = ["granian", "uvicorn", "hypercorn"]
+LONG_PROMPT = " ".join(f"word{i}" for i in range(200))
+
+
+@pytest.fixture
+def own_upstream() -> Iterator[Upstream]:
+    fake = start_upstream()
+    yield fake
+    fake.stop()
+
+
+def _closed_within(upstream: Upstream, seconds: float) -> float:
+    """Seconds until the provider saw no open connection; fails after `seconds`."""
+    started = time.monotonic()
+    while upstream.open_connections():
+        elapsed = time.monotonic() - started
+        assert elapsed < seconds, f"upstream still open after {elapsed:.2f} s"
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def _body(model: str) -> dict[str, object]:
+    return {"model": model, "messages": [{"role": "user", "content": LONG_PROMPT}]}
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_leaving_mid_stream_closes_the_upstream_within_a_second(
+    server_factory: ServerFactory, own_upstream: Upstream, server: str
+) -> None:
+    live = server_factory({"OPENAI_BASE_URL": own_upstream.base_url}, server=server)
+    with httpx.stream(
+        "POST", live.url + "/api/chat/stream", json=_body("fault-slow"), timeout=10
+    ) as response:
+        assert response.status_code == 200
+        started = time.monotonic()
+        for _ in response.iter_bytes():
+            if time.monotonic() - started > 1.5:
+                break
+        assert own_upstream.open_connections() == 1
+    _closed_within(own_upstream, 1.0)
+
+
+@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
+def test_leaving_before_the_first_token_closes_the_upstream_within_a_second(
+    server_factory: ServerFactory, own_upstream: Upstream, server: str, path: str
+) -> None:
+    live = server_factory({"OPENAI_BASE_URL": own_upstream.base_url}, server=server)
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(live.url + path, json=_body("fault-stall"), timeout=1.5)
+    _closed_within(own_upstream, 1.0)
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_aborted_streams_leave_the_connection_pool_at_its_baseline(
+    server_factory: ServerFactory, own_upstream: Upstream, server: str
+) -> None:
+    live = server_factory({"OPENAI_BASE_URL": own_upstream.base_url}, server=server)
+    assert httpx.post(live.url + "/api/chat", json=_body("m")).is_success
+    baseline = own_upstream.open_connections()
+
+    async def abort_after_first_event(client: httpx.AsyncClient) -> None:
+        async with client.stream("POST", "/api/chat/stream", json=_body("fault-slow")) as response:
+            async for _ in response.aiter_bytes():
+                break
+
+    async def abort_many(count: int) -> None:
+        async with httpx.AsyncClient(base_url=live.url, timeout=10) as client:
+            await asyncio.gather(*(abort_after_first_event(client) for _ in range(count)))
+
+    asyncio.run(abort_many(100))
+    deadline = time.monotonic() + 2
+    while own_upstream.open_connections() > baseline and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert own_upstream.open_connections() <= baseline
