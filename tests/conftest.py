@@ -33,6 +33,7 @@ class LiveServer:
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    server: str
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -78,7 +79,9 @@ def start_server(
             stderr=subprocess.STDOUT,
             cwd=ROOT,
         )
-    live = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    live = LiveServer(
+        url=f"http://127.0.0.1:{port}", process=process, log_path=log_path, server=server
+    )
     try:
         wait_until_up(live.url, process, log_path)
     except BaseException:
@@ -107,10 +110,23 @@ def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
         live.stop()
 
 
+SERVERS = ("granian", "uvicorn", "hypercorn")
+
+
 @pytest.fixture(scope="session")
 def echo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server with no configuration at all, shared by the tests that only read from it."""
     live = start_server(tmp_path_factory.mktemp("echo"))
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def any_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The unconfigured server under each supported ASGI server in turn."""
+    live = start_server(tmp_path_factory.mktemp(request.param), server=request.param)
     yield live
     live.stop()
 

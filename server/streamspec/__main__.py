@@ -7,12 +7,18 @@ and it owns its workers; all three load the same factory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import resource
 import sys
 from collections.abc import Sequence
 
 FACTORY = "streamspec.app:app_from_env"
 SERVERS = ("granian", "uvicorn", "hypercorn")
+# Thousands of mostly idle streams per worker are normal for a chat gateway; granian's
+# default backpressure (backlog / workers = 1,024) refuses connections well before that.
+BACKLOG = "8192"
+MAX_CONCURRENT_PER_WORKER = "10000"
 
 
 def server_command(server: str, host: str, port: int, workers: int) -> list[str]:
@@ -21,13 +27,15 @@ def server_command(server: str, host: str, port: int, workers: int) -> list[str]
         return [
             *python, "granian", "--interface", "asgi", "--factory", "--loop", "uvloop",
             "--host", host, "--port", str(port), "--workers", str(workers),
+            "--backlog", BACKLOG, "--backpressure", MAX_CONCURRENT_PER_WORKER,
             "--no-access-log", FACTORY,
         ]  # fmt: skip
     if server == "uvicorn":
         return [
             *python, "uvicorn", "--factory", "--loop", "uvloop", "--http", "httptools",
             "--host", host, "--port", str(port), "--workers", str(workers),
-            "--no-access-log", "--timeout-graceful-shutdown", "10", FACTORY,
+            "--backlog", BACKLOG, "--no-access-log", "--timeout-graceful-shutdown", "10",
+            FACTORY,
         ]  # fmt: skip
     if server == "hypercorn":
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -36,7 +44,8 @@ def server_command(server: str, host: str, port: int, workers: int) -> list[str]
         hypercorn_workers = "0" if workers == 1 else str(workers)
         return [
             *python, "hypercorn", "--worker-class", "uvloop", "--bind", bind,
-            "--workers", hypercorn_workers, "--graceful-timeout", "10", f"{FACTORY}()",
+            "--workers", hypercorn_workers, "--backlog", BACKLOG, "--graceful-timeout", "10",
+            f"{FACTORY}()",
         ]  # fmt: skip
     raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
 
@@ -51,7 +60,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     command = server_command(args.server, args.host, args.port, args.workers)
+    raise_open_file_limit()
     os.execv(command[0], command)
+
+
+def raise_open_file_limit() -> None:
+    """Each stream holds a client socket and maybe an upstream one: allow as many as permitted."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 if __name__ == "__main__":

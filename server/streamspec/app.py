@@ -72,6 +72,7 @@ def create_app(settings: Settings, http_client: httpx.AsyncClient | None = None)
                 admission=admission,
                 keepalive_seconds=settings.keepalive_seconds,
                 shutdown=shutdown,
+                body_timeout=settings.client_timeout,
             ),
             *docs_route_handlers(contract_yaml()),
             *chat_page_route_handlers(),

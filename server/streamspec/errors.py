@@ -30,6 +30,7 @@ __all__ = [
     "ClientDisconnected",
     "InvalidBody",
     "ProblemError",
+    "RequestTimeout",
     "Unauthorized",
     "UnsupportedMediaType",
     "UpstreamError",
@@ -81,6 +82,10 @@ class ProblemError(Exception):
 class InvalidBody(ProblemError):
     status = 400
     type = "urn:streamspec:problem:invalid-json"
+
+
+class RequestTimeout(ProblemError):
+    status = 408
 
 
 class UnsupportedMediaType(ProblemError):

@@ -8,6 +8,7 @@ their first event and into an `error` event after it.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import typing
 from collections.abc import AsyncGenerator, Awaitable, Callable
@@ -23,6 +24,7 @@ from streamspec._generated.operations import OPERATIONS, Operation, Operations
 from streamspec.admission import Admission
 from streamspec.errors import (
     InvalidBody,
+    RequestTimeout,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -50,6 +52,7 @@ def operation_route_handlers(
     admission: Admission | None = None,
     keepalive_seconds: float = 15.0,
     shutdown: Shutdown | None = None,
+    body_timeout: float = 30.0,
 ) -> list[HTTPRouteHandler]:
     """One route per operation; secured operations pass through `admission` first."""
     missing = [
@@ -61,7 +64,12 @@ def operation_route_handlers(
         raise MissingOperationHandlers(missing)
     return [
         _route_handler(
-            op, getattr(implementation, op.method_name), admission, keepalive_seconds, shutdown
+            op,
+            getattr(implementation, op.method_name),
+            _body_reader(op, body_timeout),
+            admission,
+            keepalive_seconds,
+            shutdown,
         )
         for op in OPERATIONS
     ]
@@ -70,11 +78,11 @@ def operation_route_handlers(
 def _route_handler(
     op: Operation,
     method: Callable[..., Any],
+    read_body: BodyReader,
     admission: Admission | None,
     keepalive_seconds: float,
     shutdown: Shutdown | None,
 ) -> HTTPRouteHandler:
-    read_body = _body_reader(op)
     streaming = op.media_type == "text/event-stream"
     handler: Callable[..., Any]
     if streaming:
@@ -136,7 +144,7 @@ def _error_event_type(op: Operation) -> Callable[[Problem], Any]:
     raise TypeError(f"stream operation {op.operation_id} has no event that carries a Problem")
 
 
-def _body_reader(op: Operation) -> BodyReader:
+def _body_reader(op: Operation, timeout: float) -> BodyReader:
     if op.request_type is None:
 
         async def no_body(request: Request[Any, Any, Any]) -> tuple[Any, ...]:
@@ -150,7 +158,11 @@ def _body_reader(op: Operation) -> BodyReader:
         media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if media_type != "application/json" and not media_type.endswith("+json"):
             raise UnsupportedMediaType("The body must be application/json.")
-        raw = await request.body()
+        try:
+            async with asyncio.timeout(timeout):
+                raw = await request.body()
+        except TimeoutError:
+            raise RequestTimeout(f"The body did not arrive within {timeout:g} s.") from None
         try:
             return (decoder.decode(raw),)
         except msgspec.ValidationError as exc:

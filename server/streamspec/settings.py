@@ -34,6 +34,10 @@ class Settings:
     echo_delay_ms: float = 0.0
     """`STREAMSPEC_ECHO_DELAY_MS`: pause between the echo provider's stream pieces."""
 
+    client_timeout: float = 30.0
+    """`STREAMSPEC_CLIENT_TIMEOUT`: seconds a client has to send its whole request body
+    (then a 408 problem), so slow senders cannot hold a worker's slots."""
+
     max_body_bytes: int = 1024 * 1024
     """`STREAMSPEC_MAX_BODY_BYTES`: larger request bodies get a 413 problem."""
 
@@ -83,6 +87,9 @@ class Settings:
             ),
             echo_delay_ms=_positive_float(
                 env, "STREAMSPEC_ECHO_DELAY_MS", defaults.echo_delay_ms, allow_zero=True
+            ),
+            client_timeout=_positive_float(
+                env, "STREAMSPEC_CLIENT_TIMEOUT", defaults.client_timeout
             ),
             max_body_bytes=int(
                 _positive_float(env, "STREAMSPEC_MAX_BODY_BYTES", defaults.max_body_bytes)

@@ -1,4 +1,4 @@
-"""The server with no configuration, as a real process: the echo provider and the errors."""
+"""The unconfigured server under granian, uvicorn and hypercorn: echo provider and errors."""
 
 from __future__ import annotations
 
@@ -15,19 +15,19 @@ PROMPT = "hello  there, world"
 BODY = {"messages": [{"role": "user", "content": PROMPT}]}
 
 
-def test_health_names_version_server_and_python(echo_server: LiveServer) -> None:
-    response = httpx.get(echo_server.url + "/health")
+def test_health_names_version_server_and_python(any_server: LiveServer) -> None:
+    response = httpx.get(any_server.url + "/health")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
         "version": "0.1.0",
-        "server": "granian",
+        "server": any_server.server,
         "python": platform.python_version(),
     }
 
 
-def test_chat_echoes_the_last_user_message_verbatim(echo_server: LiveServer) -> None:
-    response = httpx.post(echo_server.url + "/api/chat", json=BODY)
+def test_chat_echoes_the_last_user_message_verbatim(any_server: LiveServer) -> None:
+    response = httpx.post(any_server.url + "/api/chat", json=BODY)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     reply = response.json()
@@ -36,8 +36,8 @@ def test_chat_echoes_the_last_user_message_verbatim(echo_server: LiveServer) -> 
     assert reply["finish_reason"] == "stop"
 
 
-def test_stream_deltas_concatenate_to_the_message_then_one_done(echo_server: LiveServer) -> None:
-    response, events = stream_events(echo_server.url + "/api/chat/stream", BODY)
+def test_stream_deltas_concatenate_to_the_message_then_one_done(any_server: LiveServer) -> None:
+    response, events = stream_events(any_server.url + "/api/chat/stream", BODY)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     names = [event.event for event in events]
@@ -62,9 +62,9 @@ def test_stream_deltas_concatenate_to_the_message_then_one_done(echo_server: Liv
 )
 @pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
 def test_invalid_bodies_get_a_problem_naming_the_field(
-    echo_server: LiveServer, path: str, body: dict[str, Any], status: int, location: str
+    any_server: LiveServer, path: str, body: dict[str, Any], status: int, location: str
 ) -> None:
-    response = httpx.post(echo_server.url + path, json=body)
+    response = httpx.post(any_server.url + path, json=body)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
@@ -73,9 +73,9 @@ def test_invalid_bodies_get_a_problem_naming_the_field(
 
 
 @pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
-def test_truncated_json_is_a_400_problem(echo_server: LiveServer, path: str) -> None:
+def test_truncated_json_is_a_400_problem(any_server: LiveServer, path: str) -> None:
     response = httpx.post(
-        echo_server.url + path,
+        any_server.url + path,
         content=b'{"messages": [{"role": "user", "con',
         headers={"content-type": "application/json"},
     )
@@ -84,16 +84,16 @@ def test_truncated_json_is_a_400_problem(echo_server: LiveServer, path: str) -> 
     assert response.json()["title"] == "Bad Request"
 
 
-def test_a_body_that_is_not_json_is_a_415_problem(echo_server: LiveServer) -> None:
-    response = httpx.post(echo_server.url + "/api/chat", content=b"hello")
+def test_a_body_that_is_not_json_is_a_415_problem(any_server: LiveServer) -> None:
+    response = httpx.post(any_server.url + "/api/chat", content=b"hello")
     assert response.status_code == 415
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_a_body_over_the_cap_is_a_413_problem(echo_server: LiveServer) -> None:
+def test_a_body_over_the_cap_is_a_413_problem(any_server: LiveServer) -> None:
     content = b'{"messages": [{"role": "user", "content": "' + b"x" * (3 * 1024 * 1024) + b'"}]}'
     response = httpx.post(
-        echo_server.url + "/api/chat",
+        any_server.url + "/api/chat",
         content=content,
         headers={"content-type": "application/json"},
     )
@@ -102,20 +102,20 @@ def test_a_body_over_the_cap_is_a_413_problem(echo_server: LiveServer) -> None:
     assert response.json()["status"] == 413
 
 
-def test_unknown_paths_and_methods_are_problems(echo_server: LiveServer) -> None:
-    missing = httpx.get(echo_server.url + "/nowhere")
+def test_unknown_paths_and_methods_are_problems(any_server: LiveServer) -> None:
+    missing = httpx.get(any_server.url + "/nowhere")
     assert (missing.status_code, missing.headers["content-type"]) == (
         404,
         "application/problem+json",
     )
-    wrong_method = httpx.get(echo_server.url + "/api/chat")
+    wrong_method = httpx.get(any_server.url + "/api/chat")
     assert wrong_method.status_code == 405
     assert wrong_method.headers["content-type"] == "application/problem+json"
 
 
-def test_a_sane_request_id_is_echoed_and_names_the_problem(echo_server: LiveServer) -> None:
+def test_a_sane_request_id_is_echoed_and_names_the_problem(any_server: LiveServer) -> None:
     response = httpx.post(
-        echo_server.url + "/api/chat", json={"messages": []}, headers={"X-Request-ID": "trace-42"}
+        any_server.url + "/api/chat", json={"messages": []}, headers={"X-Request-ID": "trace-42"}
     )
     assert response.headers["x-request-id"] == "trace-42"
     assert response.json()["instance"] == "urn:streamspec:request:trace-42"
@@ -123,18 +123,18 @@ def test_a_sane_request_id_is_echoed_and_names_the_problem(echo_server: LiveServ
 
 @pytest.mark.parametrize("incoming", ["x" * 129, "two words", "<script>", "a/b"])
 def test_an_insane_request_id_is_replaced_by_a_minted_one(
-    echo_server: LiveServer, incoming: str
+    any_server: LiveServer, incoming: str
 ) -> None:
-    response = httpx.get(echo_server.url + "/health", headers={"X-Request-ID": incoming})
+    response = httpx.get(any_server.url + "/health", headers={"X-Request-ID": incoming})
     minted = response.headers["x-request-id"]
     assert minted != incoming
     assert len(minted) == 32
 
 
-def test_a_whole_number_written_as_a_float_is_an_integer(echo_server: LiveServer) -> None:
+def test_a_whole_number_written_as_a_float_is_an_integer(any_server: LiveServer) -> None:
     # JSON Schema's `integer` admits 2.0; a fractional value is still refused.
-    whole = httpx.post(echo_server.url + "/api/chat", json={**BODY, "max_tokens": 2.0})
+    whole = httpx.post(any_server.url + "/api/chat", json={**BODY, "max_tokens": 2.0})
     assert whole.status_code == 200
-    fractional = httpx.post(echo_server.url + "/api/chat", json={**BODY, "max_tokens": 2.5})
+    fractional = httpx.post(any_server.url + "/api/chat", json={**BODY, "max_tokens": 2.5})
     assert fractional.status_code == 422
     assert fractional.json()["errors"][0]["location"] == "$.max_tokens"

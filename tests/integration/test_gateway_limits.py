@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -96,3 +97,18 @@ def test_one_stream_too_many_per_caller_is_a_429(server_factory: ServerFactory) 
     time.sleep(0.1)
     again, _ = stream_events(live.url + "/api/chat/stream", BODY, {"Authorization": "Bearer k1"})
     assert again.status_code == 200
+
+
+def test_a_client_that_sends_its_body_too_slowly_gets_a_408(server_factory: ServerFactory) -> None:
+    live = server_factory({"STREAMSPEC_CLIENT_TIMEOUT": "1"})
+    port = int(live.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /api/chat HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+            b'content-length: 100\r\n\r\n{"messages": '
+        )
+        started = time.monotonic()
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert b"application/problem+json" in answer
+    assert 0.9 < time.monotonic() - started < 5

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, ServerFactory, Upstream, start_server
+from tests.conftest import SERVERS, LiveServer, ServerFactory, Upstream, start_server
 from tests.integration.sse import stream_events
 
 PLANTED_KEY = "sk-planted-upstream-secret-5e1f"
@@ -19,8 +19,10 @@ def _body(model: str = "m-good") -> dict[str, object]:
     return {"model": model, "messages": [{"role": "user", "content": PROMPT}]}
 
 
-@pytest.fixture(scope="module")
-def relay(tmp_path_factory: pytest.TempPathFactory, upstream: Upstream) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module", params=SERVERS)
+def relay(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, upstream: Upstream
+) -> Iterator[LiveServer]:
     live = start_server(
         tmp_path_factory.mktemp("relay"),
         {
@@ -30,6 +32,7 @@ def relay(tmp_path_factory: pytest.TempPathFactory, upstream: Upstream) -> Itera
             "STREAMSPEC_UPSTREAM_IDLE_TIMEOUT": "1",
             "STREAMSPEC_LOG_LEVEL": "DEBUG",
         },
+        server=request.param,
     )
     yield live
     live.stop()
@@ -39,12 +42,15 @@ def relay(tmp_path_factory: pytest.TempPathFactory, upstream: Upstream) -> Itera
 
 
 def test_chat_relays_the_upstream_reply_exactly(relay: LiveServer, upstream: Upstream) -> None:
-    response = httpx.post(relay.url + "/api/chat", json=_body())
+    response = httpx.post(relay.url + "/api/chat", json=_body(), headers={"X-Request-ID": "rid-7"})
     assert response.status_code == 200
     assert response.json()["message"]["content"] == "fake reply to: " + PROMPT
     assert response.json()["model"] == "m-good"
     stats = upstream.stats()
     assert stats["authorizations"][-1] == f"Bearer {PLANTED_KEY}"  # type: ignore[index]
+    # The DEBUG log's line for the upstream call carries the request's id.
+    upstream_lines = [line for line in relay.log().splitlines() if "chat/completions" in line]
+    assert any("[rid-7]" in line for line in upstream_lines)
 
 
 def test_stream_relays_the_upstream_pieces_exactly(relay: LiveServer) -> None:

@@ -1,8 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { APIConnectionError, StreamError, StreamspecError, createClient } from "../src/index.js";
+import {
+  APIConnectionError,
+  StreamError,
+  StreamTruncatedError,
+  StreamspecError,
+  createClient,
+  streamOperations,
+} from "../src/index.js";
+import { DONE_EVENT, isTerminalEvent } from "../src/streaming.js";
 import { CHAT, collect, mockFetch, sseBody, sseResponse } from "./helpers.js";
+
+const DONE = 'event: done\ndata: {"finish_reason":"stop","model":"echo"}\n\n';
+const DELTA = 'event: delta\ndata: {"content":"a"}\n\n';
+const ERROR = 'event: error\ndata: {"type":"about:blank","title":"Bad Gateway","status":502}\n\n';
 
 function streamOf(chunks: readonly string[], headers: Record<string, string> = {}) {
   const fetch = mockFetch(() => sseResponse(sseBody(chunks), headers));
@@ -26,8 +38,8 @@ describe("streamChat decodes Server-Sent Events per WHATWG", () => {
   });
 
   it("joins multi-line data with newlines", async () => {
-    const events = await collect(streamOf(['event: delta\ndata: {"content":\ndata:  "two lines"}\n\n']));
-    assert.deepEqual(events, [{ event: "delta", data: { content: "two lines" } }]);
+    const events = await collect(streamOf(['event: delta\ndata: {"content":\ndata:  "two lines"}\n\n', DONE]));
+    assert.deepEqual(events.slice(0, -1), [{ event: "delta", data: { content: "two lines" } }]);
   });
 
   it("accepts CRLF and CR line endings, even split across chunks", async () => {
@@ -52,9 +64,10 @@ describe("streamChat decodes Server-Sent Events per WHATWG", () => {
         'id: 7\nevent: ping\ndata: {"t":1}\n\n',
         'data: {"no":"event name"}\n\n',
         'id: 8\nevent: delta\n: a comment inside an event\ndata: {"content":"x"}\n\n',
+        DONE,
       ]),
     );
-    assert.deepEqual(events, [{ event: "delta", data: { content: "x" } }]);
+    assert.deepEqual(events.slice(0, -1), [{ event: "delta", data: { content: "x" } }]);
   });
 
   it("decodes UTF-8 split inside a character", async () => {
@@ -64,11 +77,13 @@ describe("streamChat decodes Server-Sent Events per WHATWG", () => {
         controller.enqueue(bytes.slice(0, 28));
         controller.enqueue(bytes.slice(28, 33));
         controller.enqueue(bytes.slice(33));
+        controller.enqueue(new TextEncoder().encode(DONE));
         controller.close();
       },
     });
     const client = createClient({ baseUrl: "http://api.test", fetch: mockFetch(() => sseResponse(body)) });
-    assert.deepEqual(await collect(client.streamChat(CHAT)), [{ event: "delta", data: { content: "héllo ✓" } }]);
+    const events = await collect(client.streamChat(CHAT));
+    assert.deepEqual(events.slice(0, -1), [{ event: "delta", data: { content: "héllo ✓" } }]);
   });
 
   it("ends with a StreamError carrying the problem of an error event", async () => {
@@ -115,5 +130,66 @@ describe("streamChat decodes Server-Sent Events per WHATWG", () => {
       for await (const event of client.streamChat(CHAT)) seen.push(event.event);
     }, APIConnectionError);
     assert.deepEqual(seen, ["delta"]);
+  });
+});
+
+describe("streamChat keeps the stream contract: events, then exactly one done or error", () => {
+  it("a stream that ends without done rejects with a StreamTruncatedError after its events", async () => {
+    const fetch = mockFetch(() => sseResponse(sseBody([DELTA]), { "x-request-id": "req-1" }));
+    const seen: string[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const event of createClient({ baseUrl: "http://api.test", fetch }).streamChat(CHAT)) {
+          seen.push(event.event);
+        }
+      },
+      (error: unknown) => {
+        assert.ok(error instanceof StreamTruncatedError);
+        assert.ok(error instanceof APIConnectionError);
+        assert.equal(error.name, "StreamTruncatedError");
+        assert.equal(error.requestId, "req-1");
+        assert.match(error.message, /before its `done` or `error` event/);
+        assert.match(error.message, /req-1/);
+        return true;
+      },
+    );
+    assert.deepEqual(seen, ["delta"]);
+    assert.equal(fetch.calls.length, 1, "a truncated stream is not sent again");
+  });
+
+  it("a stream that ends with no events at all rejects with a StreamTruncatedError", async () => {
+    await assert.rejects(collect(streamOf([": keepalive\n\n", 'event: ping\ndata: {}\n\n'])), StreamTruncatedError);
+  });
+
+  it("nothing after the done event is yielded, and the body is not read to its end", async () => {
+    let cancelled = false;
+    const body = sseBody([DELTA, DONE, DELTA, ERROR], { hang: true, onCancel: () => (cancelled = true) });
+    const fetch = mockFetch(() => sseResponse(body));
+    const events = await collect(createClient({ baseUrl: "http://api.test", fetch }).streamChat(CHAT));
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ["delta", "done"],
+    );
+    assert.equal(cancelled, true);
+  });
+
+  it("nothing after the done event is yielded when both arrive in one chunk", async () => {
+    const events = await collect(streamOf([DONE + DELTA + ERROR, DELTA]));
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ["done"],
+    );
+  });
+
+  it("every stream operation has done and an error event among the events it decodes", () => {
+    for (const operation of Object.values(streamOperations)) {
+      const events: readonly string[] = operation.events;
+      assert.ok(events.includes(DONE_EVENT), operation.operationId);
+      assert.ok(operation.errorEvent !== null && events.includes(operation.errorEvent), operation.operationId);
+      assert.deepEqual(
+        events.filter((name) => isTerminalEvent(operation, name)),
+        [DONE_EVENT, operation.errorEvent],
+      );
+    }
   });
 });

@@ -92,7 +92,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         request_type=ChatRequest,
         response_type=ChatResponse,
         media_type="application/json",
-        error_statuses=(400, 401, 413, 415, 422, 429, 500, 502, 504),
+        error_statuses=(400, 401, 408, 413, 415, 422, 429, 500, 502, 504),
         secured=True,
     ),
     Operation(
@@ -103,7 +103,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         request_type=ChatRequest,
         response_type=StreamChatEvent,
         media_type="text/event-stream",
-        error_statuses=(400, 401, 413, 415, 422, 429, 500, 502, 504),
+        error_statuses=(400, 401, 408, 413, 415, 422, 429, 500, 502, 504),
         secured=True,
     ),
 )

@@ -45,8 +45,8 @@ class EchoProvider:
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ProviderEvent]:
         reply = _reply_to(request)
-        for piece in split_pieces(reply):
-            if self._delay_s:
+        for index, piece in enumerate(split_pieces(reply)):
+            if index and self._delay_s:
                 await asyncio.sleep(self._delay_s)
             yield StreamChatDelta(data=ChatDelta(content=piece))
         yield StreamChatDone(
