@@ -6,6 +6,7 @@ StreamspecError                      carries the request
  |    +-- AuthenticationError        401 the API key is missing or unknown
  |    +-- PermissionDeniedError      403
  |    +-- NotFoundError              404
+ |    +-- RequestTimeoutError        408 the body reached the server too slowly
  |    +-- ContentTooLargeError       413 the body is over the server's limit
  |    +-- UnsupportedMediaTypeError  415
  |    +-- UnprocessableEntityError   422 the body breaks the schema; .problem.errors says where
@@ -44,6 +45,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestTimeoutError",
     "ServiceUnavailableError",
     "StreamError",
     "StreamTruncatedError",
@@ -96,6 +98,10 @@ class PermissionDeniedError(APIStatusError):
 
 
 class NotFoundError(APIStatusError):
+    pass
+
+
+class RequestTimeoutError(APIStatusError):
     pass
 
 
@@ -195,6 +201,7 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    408: RequestTimeoutError,
     413: ContentTooLargeError,
     415: UnsupportedMediaTypeError,
     422: UnprocessableEntityError,

@@ -7,6 +7,7 @@
  *   │   ├── AuthenticationError        401
  *   │   ├── PermissionDeniedError      403
  *   │   ├── NotFoundError              404
+ *   │   ├── RequestTimeoutError        408
  *   │   ├── ContentTooLargeError       413
  *   │   ├── UnsupportedMediaTypeError  415
  *   │   ├── UnprocessableEntityError   422
@@ -62,6 +63,10 @@ export class PermissionDeniedError extends APIStatusError {
 export class NotFoundError extends APIStatusError {
   override name = "NotFoundError";
   declare readonly status: 404;
+}
+export class RequestTimeoutError extends APIStatusError {
+  override name = "RequestTimeoutError";
+  declare readonly status: 408;
 }
 export class ContentTooLargeError extends APIStatusError {
   override name = "ContentTooLargeError";
@@ -145,6 +150,7 @@ const ERRORS_BY_STATUS: ReadonlyMap<number, StatusErrorClass> = new Map<number, 
   [401, AuthenticationError],
   [403, PermissionDeniedError],
   [404, NotFoundError],
+  [408, RequestTimeoutError],
   [413, ContentTooLargeError],
   [415, UnsupportedMediaTypeError],
   [422, UnprocessableEntityError],

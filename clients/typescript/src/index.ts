@@ -16,6 +16,7 @@ export {
   AuthenticationError,
   BadRequestError,
   ContentTooLargeError,
+  RequestTimeoutError,
   GatewayTimeoutError,
   InternalServerError,
   NotFoundError,

@@ -43,6 +43,7 @@ EXPORTED = [
     "PermissionDeniedError",
     "Problem",
     "RateLimitError",
+    "RequestTimeoutError",
     "Role",
     "RoleLiteral",
     "ServiceUnavailableError",
