@@ -1,5 +1,5 @@
 """Admission to the API's operations: who calls, whether their budget allows it, and
-how many streams they hold. Runs before the body is read, in one ASGI middleware."""
+how many streams they hold. Runs before the body is read."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope
 
 from streamspec.callers import Callers
 from streamspec.errors import ProblemError
 from streamspec.rate_limit import RateLimiter
+
+Headers = list[tuple[bytes, bytes]]
 
 
 class TooManyStreams(ProblemError):
@@ -50,33 +52,20 @@ class Admission:
         self.limiter = limiter
         self.slots = slots
 
-    def middleware(self, *, streaming: bool) -> type:
-        admission = self
-        slots = self.slots if streaming else None
+    async def admit(self, scope: Scope) -> tuple[str, Headers]:
+        """The caller, and the headers its answer carries; raises the problem that refuses it."""
+        caller = self.callers.identify(scope)
+        if self.limiter is None:
+            return caller, []
+        quota = await self.limiter.admit(caller)
+        if quota is None:
+            return caller, []
+        return caller, [(k.lower().encode(), v.encode()) for k, v in quota.headers().items()]
 
-        class AdmissionMiddleware:
-            def __init__(self, app: ASGIApp) -> None:
-                self.app = app
-
-            async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-                caller = admission.callers.identify(scope)
-                quota = await admission.limiter.admit(caller) if admission.limiter else None
-                if quota is not None:
-                    extra = [(k.lower().encode(), v.encode()) for k, v in quota.headers().items()]
-                    send = _with_headers(send, extra)
-                if slots is None:
-                    await self.app(scope, receive, send)
-                    return
-                with slots.hold(caller):
-                    await self.app(scope, receive, send)
-
-        return AdmissionMiddleware
-
-
-def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", ()), *extra]
-        await send(message)
-
-    return send_with_headers
+    @contextmanager
+    def stream_slot(self, caller: str) -> Iterator[None]:
+        if self.slots is None:
+            yield
+            return
+        with self.slots.hold(caller):
+            yield

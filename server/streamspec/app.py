@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 
 from streamspec._generated.operations import Operations
@@ -23,7 +23,7 @@ from streamspec.providers.echo import EchoProvider
 from streamspec.providers.openai import OpenAIProvider
 from streamspec.rate_limit import RateLimiter
 from streamspec.request_id import RequestIdLogFilter, RequestIdMiddleware
-from streamspec.routing import operation_route_handlers
+from streamspec.routing import Limits, operation_route_handlers
 from streamspec.settings import Settings
 from streamspec.shutdown import Shutdown
 
@@ -70,14 +70,20 @@ def create_app(settings: Settings, http_client: httpx.AsyncClient | None = None)
             *operation_route_handlers(
                 operations,
                 admission=admission,
-                keepalive_seconds=settings.keepalive_seconds,
+                limits=Limits(
+                    max_body_bytes=settings.max_body_bytes,
+                    body_timeout=settings.client_timeout,
+                    keepalive_seconds=settings.keepalive_seconds,
+                ),
                 shutdown=shutdown,
-                body_timeout=settings.client_timeout,
             ),
-            *docs_route_handlers(contract_yaml()),
-            *chat_page_route_handlers(),
+            # The operations tag their own answers; these pages get the middleware.
+            Router(
+                "/",
+                route_handlers=[*docs_route_handlers(contract_yaml()), *chat_page_route_handlers()],
+                middleware=[RequestIdMiddleware],
+            ),
         ],
-        middleware=[RequestIdMiddleware],
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         openapi_config=None,

@@ -11,9 +11,9 @@ import hmac
 import ipaddress
 from collections.abc import Iterable
 
-from litestar.datastructures import Headers
 from litestar.types import Scope
 
+from streamspec.asgi import header
 from streamspec.errors import Unauthorized
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="streamspec"'}
@@ -40,8 +40,8 @@ class Callers:
         """The caller's identity for rate limits; raises `Unauthorized` for a bad key."""
         if not self._digests:
             return "addr:" + self.client_address(scope)
-        headers = Headers.from_scope(scope)
-        scheme, _, presented = headers.get("authorization", "").partition(" ")
+        authorization = (header(scope, b"authorization") or b"").decode("latin-1")
+        scheme, _, presented = authorization.partition(" ")
         if scheme.lower() != "bearer" or not presented.strip():
             raise Unauthorized(
                 "Send an API key as `Authorization: Bearer <key>`.", headers=_CHALLENGE
@@ -59,7 +59,7 @@ class Callers:
         peer = client[0] if client else "unknown"
         if not self._proxies or not self._is_trusted(peer):
             return peer
-        forwarded = Headers.from_scope(scope).get("x-forwarded-for", "")
+        forwarded = (header(scope, b"x-forwarded-for") or b"").decode("latin-1")
         # Walk from the nearest hop outwards; the first untrusted address is the client.
         for hop in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
             if not self._is_trusted(hop):

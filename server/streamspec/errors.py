@@ -2,9 +2,14 @@
 
 ProblemError                     an error with a problem body
  ├── InvalidBody                 400: not well-formed JSON
+ ├── Unauthorized                401: missing or unknown API key
+ ├── MethodNotAllowed            405: the path answers another method
+ ├── RequestTimeout              408: the body came too slowly
+ ├── ContentTooLarge             413: the body is over the cap
  ├── UnsupportedMediaType        415: not JSON at all
  ├── ValidationFailed            422: JSON that breaks the schema, with field locations
- ├── Unauthorized                401: missing or unknown API key
+ ├── RateLimited, TooManyStreams 429: (rate_limit.py, admission.py) the caller's budget
+ ├── ShuttingDown                503: (streaming.py) in a stream's `error` event only
  └── UpstreamError               faults of the provider
       ├── UpstreamUnavailable    502: 5xx, refused credentials, unreadable answer
       ├── UpstreamRateLimited    429: the provider's own limit, with its Retry-After
@@ -28,7 +33,9 @@ from streamspec.request_id import REQUEST_ID_HEADER, request_id_for
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "ClientDisconnected",
+    "ContentTooLarge",
     "InvalidBody",
+    "MethodNotAllowed",
     "ProblemError",
     "RequestTimeout",
     "Unauthorized",
@@ -84,8 +91,16 @@ class InvalidBody(ProblemError):
     type = "urn:streamspec:problem:invalid-json"
 
 
+class MethodNotAllowed(ProblemError):
+    status = 405
+
+
 class RequestTimeout(ProblemError):
     status = 408
+
+
+class ContentTooLarge(ProblemError):
+    status = 413
 
 
 class UnsupportedMediaType(ProblemError):

@@ -1,8 +1,8 @@
 """Per-caller request budgets, in memory or shared through Redis.
 
-The counting is the `limits` library's fixed window: its Redis storage does the
-increment and the expiry in one Lua script, so replicas sharing a Redis share
-one budget exactly.
+The counting is the `limits` library's fixed window (its storages' `incr`, as
+its FixedWindowRateLimiter uses them): on Redis the increment and the expiry
+are one Lua script, so replicas sharing a Redis share one budget exactly.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from limits import (
     RateLimitItemPerSecond,
 )
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import FixedWindowRateLimiter
 
 from streamspec.errors import ProblemError
 
@@ -69,7 +68,7 @@ class RateLimiter:
         self._storage: Storage = (
             RedisStorage(redis_url, implementation="redispy") if redis_url else MemoryStorage()
         )
-        self._limiter = FixedWindowRateLimiter(self._storage)
+        self._expiry = self._item.get_expiry()
 
     async def admit(self, caller: str) -> Quota | None:
         """Spend one request of `caller`'s budget; raises `RateLimited` when none is left.
@@ -77,18 +76,21 @@ class RateLimiter:
         Returns None, admitting the request, when the shared store cannot be reached:
         an outage of Redis should not become an outage of the API.
         """
+        # FixedWindowRateLimiter.hit and get_window_stats, minus the count it reads twice:
+        # the storage's atomic incr (Lua on Redis) returns the count this request made.
+        key = self._item.key_for(caller)
         try:
-            allowed = await self._limiter.hit(self._item, caller)
-            stats = await self._limiter.get_window_stats(self._item, caller)
+            count = await self._storage.incr(key, self._expiry)
+            reset_time = await self._storage.get_expiry(key)
         except Exception:
             logger.warning("rate-limit store unavailable; admitting the request", exc_info=True)
             return None
         quota = Quota(
             limit=self._item.amount,
-            remaining=stats.remaining,
-            reset_after=max(1, math.ceil(stats.reset_time - time.time())),
+            remaining=max(0, self._item.amount - count),
+            reset_after=max(1, math.ceil(reset_time - time.time())),
         )
-        if not allowed:
+        if count > self._item.amount:
             raise RateLimited(
                 f"The rate limit of {self._item.amount} per {self._item.GRANULARITY.name}"
                 f" is used up; retry in {quota.reset_after} s.",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
 import re
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
@@ -12,8 +12,11 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_HEADER_KEY = b"x-request-id"
+REQUEST_ID_KEY = b"x-request-id"
+_HEADER_KEY = REQUEST_ID_KEY
 _SANE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+# Ids need to be unique, not secret: a seeded PRNG is enough and costs no system call.
+_random_bits = random.Random().getrandbits  # noqa: S311
 _current: ContextVar[str] = ContextVar("streamspec_request_id", default="-")
 
 
@@ -26,7 +29,7 @@ def request_id_for(scope: Scope) -> str:
     state: dict[str, Any] = scope.setdefault("state", {})
     request_id: str | None = state.get("request_id")
     if request_id is None:
-        request_id = _incoming(scope) or uuid.uuid4().hex
+        request_id = _incoming(scope) or f"{_random_bits(128):032x}"
         state["request_id"] = request_id
     _current.set(request_id)
     return request_id

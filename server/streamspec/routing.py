@@ -1,41 +1,63 @@
-"""Binds the generated operation table to an implementation: one Litestar route per operation.
+"""Binds the generated operation table to an implementation: one route per operation.
 
-Bodies are decoded here with the generated msgspec types rather than by
-Litestar, so that every validation failure becomes our problem shape with a
-JSON path, and so that streams can turn a failure into an HTTP error before
-their first event and into an `error` event after it.
+Operations are raw ASGI endpoints rather than Litestar handlers: the hot path
+reads the body, admits the caller, decodes with the generated msgspec types and
+writes the answer itself, so that every failure becomes our problem shape with
+a JSON path, and streams can fail as an HTTP error before their first event and
+as an `error` event after it. Litestar still routes, serves CORS and the docs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import typing
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar import HttpMethod, Request, Response, route
-from litestar.handlers import HTTPRouteHandler
-from litestar.types import ASGIApp
+from litestar.handlers import ASGIRouteHandler, asgi
+from litestar.types import Receive, Scope, Send
 
 from streamspec._generated.models import FieldError, Problem
 from streamspec._generated.operations import OPERATIONS, Operation, Operations
 from streamspec.admission import Admission
+from streamspec.asgi import Headers, header, send_body
 from streamspec.errors import (
+    PROBLEM_MEDIA_TYPE,
+    ClientDisconnected,
+    ContentTooLarge,
     InvalidBody,
+    MethodNotAllowed,
     RequestTimeout,
     UnsupportedMediaType,
     ValidationFailed,
+    encode_problem,
+    problem_for,
 )
+from streamspec.request_id import REQUEST_ID_KEY, request_id_for
 from streamspec.shutdown import Shutdown
 from streamspec.streaming import EventStream, cancel_on_disconnect
 
-__all__ = ["MissingOperationHandlers", "operation_route_handlers"]
+__all__ = ["Limits", "MissingOperationHandlers", "operation_route_handlers"]
 
+logger = logging.getLogger("streamspec.routing")
 _encoder = msgspec.json.Encoder()
 _AT = re.compile(r"^(?P<message>.*) - at `(?P<location>[^`]*)`$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`$")
+_PROBLEM = PROBLEM_MEDIA_TYPE.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How long and how much the server waits for and keeps of each request."""
+
+    max_body_bytes: int = 1024 * 1024
+    body_timeout: float = 30.0
+    keepalive_seconds: float = 15.0
 
 
 class MissingOperationHandlers(TypeError):
@@ -50,11 +72,10 @@ def operation_route_handlers(
     implementation: Operations,
     *,
     admission: Admission | None = None,
-    keepalive_seconds: float = 15.0,
+    limits: Limits = Limits(),
     shutdown: Shutdown | None = None,
-    body_timeout: float = 30.0,
-) -> list[HTTPRouteHandler]:
-    """One route per operation; secured operations pass through `admission` first."""
+) -> list[ASGIRouteHandler]:
+    """One route per operation; secured operations admit the caller first."""
     missing = [
         op.operation_id
         for op in OPERATIONS
@@ -62,79 +83,159 @@ def operation_route_handlers(
     ]
     if missing:
         raise MissingOperationHandlers(missing)
-    return [
-        _route_handler(
-            op,
-            getattr(implementation, op.method_name),
-            _body_reader(op, body_timeout),
-            admission,
-            keepalive_seconds,
-            shutdown,
+    handlers = []
+    for op in OPERATIONS:
+        endpoint = _Endpoint(
+            op, getattr(implementation, op.method_name), admission, limits, shutdown
         )
-        for op in OPERATIONS
-    ]
+        handlers.append(
+            asgi(
+                op.path,
+                name=op.operation_id,
+                opt={"operation_id": op.operation_id, "http_method": op.http_method},
+                copy_scope=False,
+            )(endpoint.as_function())
+        )
+    return handlers
 
 
-def _route_handler(
-    op: Operation,
-    method: Callable[..., Any],
-    read_body: BodyReader,
-    admission: Admission | None,
-    keepalive_seconds: float,
-    shutdown: Shutdown | None,
-) -> HTTPRouteHandler:
-    streaming = op.media_type == "text/event-stream"
-    handler: Callable[..., Any]
-    if streaming:
-        error_event = _error_event_type(op)
-        handler = _stream_handler(read_body, method, error_event, keepalive_seconds, shutdown)
-    else:
-        handler = _json_handler(read_body, method, op.media_type)
-    middleware = [admission.middleware(streaming=streaming)] if admission and op.secured else None
-    return route(
-        op.path,
-        http_method=[HttpMethod(op.http_method)],
-        name=op.operation_id,
-        operation_id=op.operation_id,
-        status_code=200,
-        middleware=middleware,
-    )(handler)
+class _Endpoint:
+    def __init__(
+        self,
+        op: Operation,
+        method: Callable[..., Any],
+        admission: Admission | None,
+        limits: Limits,
+        shutdown: Shutdown | None,
+    ) -> None:
+        self._op = op
+        self._method = method
+        self._admission = admission if op.secured else None
+        self._limits = limits
+        self._shutdown = shutdown
+        self._streaming = op.media_type == "text/event-stream"
+        self._media_type = op.media_type.encode()
+        self._error_event = _error_event_type(op) if self._streaming else None
+        self._decoder: msgspec.json.Decoder[Any] | None = (
+            msgspec.json.Decoder(op.request_type) if op.request_type is not None else None
+        )
 
+    def as_function(self) -> Callable[[Scope, Receive, Send], Any]:
+        async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+            await self(scope, receive, send)
 
-BodyReader = Callable[[Request[Any, Any, Any]], Awaitable[tuple[Any, ...]]]
-Handler = Callable[[Request[Any, Any, Any]], Awaitable[Response[Any]]]
+        return endpoint
 
-
-def _json_handler(
-    read_body: BodyReader, method: Callable[..., Awaitable[Any]], media_type: str
-) -> Handler:
-    async def handle(request: Request[Any, Any, Any]) -> Response[bytes]:
-        args = await read_body(request)
-        result = await cancel_on_disconnect(request.receive, method(*args))
-        return Response(_encoder.encode(result), media_type=media_type)
-
-    return handle
-
-
-def _stream_handler(
-    read_body: BodyReader,
-    method: Callable[..., AsyncGenerator[Any, None]],
-    error_event: Callable[[Problem], Any],
-    keepalive_seconds: float,
-    shutdown: Shutdown | None,
-) -> Callable[[Request[Any, Any, Any]], Awaitable[ASGIApp]]:
-    async def handle(request: Request[Any, Any, Any]) -> ASGIApp:
-        events = method(*await read_body(request))
-        # Wait for the first event before answering, so a failure up to here
-        # is still an HTTP error with its proper status.
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request_id = request_id_for(scope)
+        headers: Headers = [(REQUEST_ID_KEY, request_id.encode())]
+        task = asyncio.current_task()
+        assert task is not None
         try:
-            first = await cancel_on_disconnect(request.receive, anext(events))
-        except BaseException:
-            await events.aclose()
-            raise
-        return EventStream(first, events, error_event, keepalive_seconds, shutdown)
+            if scope.get("method") != self._op.http_method:
+                raise MethodNotAllowed(
+                    f"{self._op.path} answers {self._op.http_method} only.",
+                    headers={"Allow": self._op.http_method},
+                )
+            caller = ""
+            if self._admission is not None:
+                caller, quota = await self._admission.admit(scope)
+                headers += quota
+            args = await self._read_body(scope, receive, task) if self._decoder else ()
+            if self._streaming:
+                await self._stream(scope, receive, send, task, args, headers, caller)
+                return
+            result = await cancel_on_disconnect(receive, self._method(*args), task)
+            await send_body(send, 200, _encoder.encode(result), self._media_type, headers)
+        except ClientDisconnected:
+            logger.info("client left before the answer; upstream request cancelled")
+        except Exception as exc:
+            problem, extra = problem_for(exc, request_id)
+            headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
+            await send_body(send, problem.status, encode_problem(problem), _PROBLEM, headers)
 
-    return handle
+    async def _stream(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        task: asyncio.Task[Any],
+        args: tuple[Any, ...],
+        headers: Headers,
+        caller: str,
+    ) -> None:
+        assert self._error_event is not None
+        slot = self._admission.stream_slot(caller) if self._admission else nullcontext()
+        with slot:
+            events: AsyncGenerator[Any, None] = self._method(*args)
+            # Wait for the first event before answering, so a failure up to here
+            # is still an HTTP error with its proper status.
+            try:
+                first = await cancel_on_disconnect(receive, anext(events), task)
+            except BaseException:
+                await events.aclose()
+                raise
+            stream = EventStream(
+                first,
+                events,
+                self._error_event,
+                self._limits.keepalive_seconds,
+                self._shutdown,
+                headers,
+            )
+            await stream(scope, receive, send)
+
+    async def _read_body(
+        self, scope: Scope, receive: Receive, task: asyncio.Task[Any]
+    ) -> tuple[Any, ...]:
+        media_type = (header(scope, b"content-type") or b"").partition(b";")[0].strip().lower()
+        if media_type != b"application/json" and not media_type.endswith(b"+json"):
+            raise UnsupportedMediaType("The body must be application/json.")
+        cap = self._limits.max_body_bytes
+        declared = header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            raise ContentTooLarge(f"The body is over the limit of {cap} bytes.")
+        chunks: list[bytes] = []
+        size = 0
+        # A plain timer rather than asyncio.timeout: this runs on every request.
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        timer = asyncio.get_running_loop().call_later(self._limits.body_timeout, expire)
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientDisconnected
+                chunk: bytes = message.get("body", b"")  # type: ignore[assignment]
+                size += len(chunk)
+                if size > cap:
+                    raise ContentTooLarge(f"The body is over the limit of {cap} bytes.")
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        except asyncio.CancelledError:
+            if not (expired and task.uncancel() == 0):
+                raise
+            timeout = self._limits.body_timeout
+            raise RequestTimeout(f"The body did not arrive within {timeout:g} s.") from None
+        finally:
+            timer.cancel()
+        raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        assert self._decoder is not None
+        try:
+            return (self._decoder.decode(raw),)
+        except msgspec.ValidationError as exc:
+            if _INTEGRAL_FLOAT in str(exc):
+                return (_decode_with_integral_floats(raw, self._op.request_type),)
+            error = field_error(str(exc))
+            raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
+        except msgspec.DecodeError as exc:
+            raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
 
 
 def _error_event_type(op: Operation) -> Callable[[Problem], Any]:
@@ -142,38 +243,6 @@ def _error_event_type(op: Operation) -> Callable[[Problem], Any]:
         if typing.get_type_hints(variant).get("data") is Problem:
             return typing.cast(Callable[[Problem], Any], variant)
     raise TypeError(f"stream operation {op.operation_id} has no event that carries a Problem")
-
-
-def _body_reader(op: Operation, timeout: float) -> BodyReader:
-    if op.request_type is None:
-
-        async def no_body(request: Request[Any, Any, Any]) -> tuple[Any, ...]:
-            return ()
-
-        return no_body
-
-    decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(op.request_type)
-
-    async def read_body(request: Request[Any, Any, Any]) -> tuple[Any, ...]:
-        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if media_type != "application/json" and not media_type.endswith("+json"):
-            raise UnsupportedMediaType("The body must be application/json.")
-        try:
-            async with asyncio.timeout(timeout):
-                raw = await request.body()
-        except TimeoutError:
-            raise RequestTimeout(f"The body did not arrive within {timeout:g} s.") from None
-        try:
-            return (decoder.decode(raw),)
-        except msgspec.ValidationError as exc:
-            if _INTEGRAL_FLOAT in str(exc):
-                return (_decode_with_integral_floats(raw, op.request_type),)
-            error = field_error(str(exc))
-            raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
-        except msgspec.DecodeError as exc:
-            raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
-
-    return read_body
 
 
 # JSON Schema's `integer` includes 2.0; msgspec's strict int does not.

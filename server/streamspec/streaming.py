@@ -18,7 +18,7 @@ from litestar.types import Receive, Scope, Send
 
 from streamspec._generated.models import Problem
 from streamspec.errors import ClientDisconnected, ProblemError, problem_for
-from streamspec.request_id import REQUEST_ID_HEADER, request_id_for
+from streamspec.request_id import REQUEST_ID_KEY, request_id_for
 from streamspec.shutdown import Shutdown
 
 logger = logging.getLogger("streamspec.streaming")
@@ -49,11 +49,18 @@ async def _next_disconnect(receive: Receive) -> None:
         pass
 
 
-async def cancel_on_disconnect(receive: Receive, awaitable: Awaitable[T]) -> T:
-    """Await `awaitable`, cancelling it as soon as the client disconnects."""
-    task = asyncio.current_task()
-    assert task is not None
+# Answers quicker than this never pay for a watcher task; a client that leaves is
+# still noticed within this long plus the time it takes to notice the disconnect.
+WATCH_AFTER_SECONDS = 0.05
+
+
+async def cancel_on_disconnect(
+    receive: Receive, awaitable: Awaitable[T], task: asyncio.Task[Any]
+) -> T:
+    """Await `awaitable` in `task` (the current one), cancelling it if the client disconnects."""
+    loop = asyncio.get_running_loop()
     gone = False
+    watcher: asyncio.Task[None] | None = None
 
     async def watch() -> None:
         nonlocal gone
@@ -61,7 +68,11 @@ async def cancel_on_disconnect(receive: Receive, awaitable: Awaitable[T]) -> T:
         gone = True
         task.cancel()
 
-    watcher = asyncio.ensure_future(watch())
+    def start_watching() -> None:
+        nonlocal watcher
+        watcher = loop.create_task(watch())
+
+    timer = loop.call_later(WATCH_AFTER_SECONDS, start_watching)
     try:
         return await awaitable
     except asyncio.CancelledError:
@@ -69,7 +80,9 @@ async def cancel_on_disconnect(receive: Receive, awaitable: Awaitable[T]) -> T:
             raise ClientDisconnected from None
         raise
     finally:
-        watcher.cancel()
+        timer.cancel()
+        if watcher is not None:
+            watcher.cancel()
 
 
 class EventStream:
@@ -80,12 +93,14 @@ class EventStream:
         error_event: Callable[[Problem], Any],
         keepalive_seconds: float,
         shutdown: Shutdown | None = None,
+        headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         self._first = first
         self._events = events
         self._error_event = error_event
         self._keepalive = keepalive_seconds
         self._shutdown = shutdown
+        self._headers = [*_HEADERS, *(headers or [])]
         self._sending = False
         self._last_send = 0.0
         self._client_gone = False
@@ -98,13 +113,14 @@ class EventStream:
         loop = asyncio.get_running_loop()
         self._task = task
         request_id = request_id_for(scope)
-        headers = [*_HEADERS, (REQUEST_ID_HEADER.lower().encode(), request_id.encode())]
+        if not any(name == REQUEST_ID_KEY for name, _ in self._headers):
+            self._headers.append((REQUEST_ID_KEY, request_id.encode()))
         watcher = asyncio.ensure_future(self._watch(receive, send, task, loop))
         if self._shutdown:
             self._shutdown.install_signal_handler()
             self._shutdown.register(self.stop_for_shutdown)
         try:
-            start = {"type": "http.response.start", "status": 200, "headers": headers}
+            start = {"type": "http.response.start", "status": 200, "headers": self._headers}
             await self._send(send, loop, start)
             await self._send_body(send, loop, encode_event(self._first))
             try:

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 import yaml
 from litestar import Litestar
-from litestar.routes import HTTPRoute
+from litestar.routes import ASGIRoute
 
 from streamspec._generated.operations import Operations
 from streamspec.api import ChatAPI
@@ -29,12 +29,12 @@ def _contract_operations() -> set[tuple[str, str, str]]:
 
 
 def _app_operations(app: Litestar) -> set[tuple[str, str, str]]:
+    """Routes bound to an operation of the contract: raw ASGI endpoints tagged with it."""
     found: set[tuple[str, str, str]] = set()
     for route in app.routes:
-        if isinstance(route, HTTPRoute):
-            for handler in route.route_handlers:
-                if handler.include_in_schema:
-                    found |= {(str(m), route.path, str(handler.name)) for m in handler.http_methods}
+        if isinstance(route, ASGIRoute) and "operation_id" in route.route_handler.opt:
+            opt = route.route_handler.opt
+            found.add((opt["http_method"], route.path, opt["operation_id"]))
     return found
 
 

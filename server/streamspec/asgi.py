@@ -1,0 +1,32 @@
+"""Small helpers for raw ASGI: the operations' hot path skips Litestar's request objects."""
+
+from __future__ import annotations
+
+from litestar.types import Scope, Send
+
+Headers = list[tuple[bytes, bytes]]
+
+
+def header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of header `name` (lower case), or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value
+    return None
+
+
+async def send_body(
+    send: Send, status: int, body: bytes, media_type: bytes, headers: Headers
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", media_type),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})
