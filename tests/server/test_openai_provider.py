@@ -227,3 +227,38 @@ async def test_stream_read_error_midway_fails_as_upstream_error() -> None:
 
     with pytest.raises(UpstreamUnavailable, match="mid-answer"):
         await _collect(_provider(handler))
+
+
+async def test_connecting_is_retried_but_nothing_after_a_byte_is_sent() -> None:
+    attempts: list[int] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json={"choices": [{"message": {"content": "ok"}}]})
+
+    assert (await _provider(flaky).complete(REQUEST)).message.content == "ok"
+    assert len(attempts) == 3
+
+    read_failures: list[int] = []
+
+    def reset(request: httpx.Request) -> httpx.Response:
+        read_failures.append(1)
+        raise httpx.ReadError("reset", request=request)
+
+    with pytest.raises(UpstreamUnavailable):
+        await _provider(reset).complete(REQUEST)
+    assert len(read_failures) == 1
+
+
+async def test_an_unreachable_provider_is_a_502_after_three_attempts() -> None:
+    attempts: list[int] = []
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(UpstreamUnavailable, match="could not be reached"):
+        await _provider(refused).complete(REQUEST)
+    assert len(attempts) == 3

@@ -79,6 +79,8 @@ _chunk_decoder = msgspec.json.Decoder(_UpstreamChunk)
 _encoder = msgspec.json.Encoder()
 _FINISH_REASONS = {reason.value: reason for reason in FinishReason}
 _STREAM_END = "[DONE]"
+# Retries happen only while connecting: once a byte is sent, a retry could bill twice.
+CONNECT_ATTEMPTS = 3
 
 
 class OpenAIProvider:
@@ -186,7 +188,15 @@ class OpenAIProvider:
         )
         try:
             async with asyncio.timeout(self._first_byte_timeout):
-                return await self._client.send(upstream_request, stream=True)
+                for attempt in range(CONNECT_ATTEMPTS):
+                    try:
+                        return await self._client.send(upstream_request, stream=True)
+                    except httpx.ConnectError:
+                        # Nothing reached the provider, so trying again is safe.
+                        if attempt + 1 == CONNECT_ATTEMPTS:
+                            raise
+                        await asyncio.sleep(0.05 * 2**attempt)
+                raise AssertionError("unreachable")
         except (TimeoutError, httpx.TimeoutException):
             raise UpstreamTimeout("The provider did not answer in time.") from None
         except httpx.HTTPError:
@@ -224,7 +234,15 @@ class _StrictUTF8(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self._inner:
-            self._decoder.decode(chunk)
+            pending = len(self._decoder.getstate()[0])
+            try:
+                self._decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # Hand on the valid bytes before the bad ones, so events already whole
+                # still reach the client; then fail.
+                if exc.start > pending:
+                    yield chunk[: exc.start - pending]
+                raise
             yield chunk
         self._decoder.decode(b"", final=True)
 
