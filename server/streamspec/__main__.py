@@ -21,18 +21,20 @@ BACKLOG = "8192"
 MAX_CONCURRENT_PER_WORKER = "10000"
 
 
-def server_command(server: str, host: str, port: int, workers: int) -> list[str]:
+def server_command(
+    server: str, host: str, port: int, workers: int, loop: str = "uvloop"
+) -> list[str]:
     python = [sys.executable, "-m"]
     if server == "granian":
         return [
-            *python, "granian", "--interface", "asgi", "--factory", "--loop", "uvloop",
+            *python, "granian", "--interface", "asgi", "--factory", "--loop", loop,
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--backpressure", MAX_CONCURRENT_PER_WORKER,
             "--no-access-log", FACTORY,
         ]  # fmt: skip
     if server == "uvicorn":
         return [
-            *python, "uvicorn", "--factory", "--loop", "uvloop", "--http", "httptools",
+            *python, "uvicorn", "--factory", "--loop", loop, "--http", "httptools",
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--no-access-log", "--timeout-graceful-shutdown", "10",
             FACTORY,
@@ -43,7 +45,7 @@ def server_command(server: str, host: str, port: int, workers: int) -> list[str]
         # with workers, hypercorn's parent relays shutdown through an event instead.
         hypercorn_workers = "0" if workers == 1 else str(workers)
         return [
-            *python, "hypercorn", "--worker-class", "uvloop", "--bind", bind,
+            *python, "hypercorn", "--worker-class", loop, "--bind", bind,
             "--workers", hypercorn_workers, "--backlog", BACKLOG, "--graceful-timeout", "10",
             f"{FACTORY}()",
         ]  # fmt: skip
@@ -58,8 +60,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--server", choices=SERVERS, default=os.environ.get("STREAMSPEC_SERVER", "granian")
     )
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default=os.environ.get("STREAMSPEC_LOOP", "uvloop"),
+        help="the event loop; uvloop measured nearly twice as fast here",
+    )
     args = parser.parse_args(argv)
-    command = server_command(args.server, args.host, args.port, args.workers)
+    command = server_command(args.server, args.host, args.port, args.workers, args.loop)
     raise_open_file_limit()
     os.execv(command[0], command)
 
