@@ -12,8 +12,8 @@ import codecs
 import email.utils
 import math
 import time
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from typing import Any, TypeVar
 
 import httpx
 import msgspec
@@ -74,6 +74,7 @@ class _UpstreamChunk(msgspec.Struct):
     usage: _UpstreamUsage | None = None
 
 
+T = TypeVar("T")
 _completion_decoder = msgspec.json.Decoder(_UpstreamCompletion)
 _chunk_decoder = msgspec.json.Decoder(_UpstreamChunk)
 _encoder = msgspec.json.Encoder()
@@ -140,14 +141,14 @@ class OpenAIProvider:
         finish_reason: FinishReason | None = None
         usage: Usage | msgspec.UnsetType = msgspec.UNSET
         response = await self._open(self._payload(request, stream=True), self._stream_headers)
+        idle = _IdleTimer(self._idle_timeout)
         try:
             _raise_for_status(response)
             response.stream = _StrictUTF8(response.stream)
             events = EventSource(response).aiter_sse()
             while True:
                 try:
-                    async with asyncio.timeout(self._idle_timeout):
-                        sse = await anext(events)
+                    sse = await idle.wait(anext(events))
                 except StopAsyncIteration:
                     if finish_reason is None:
                         raise UpstreamUnavailable(
@@ -174,6 +175,7 @@ class OpenAIProvider:
         except (httpx.HTTPError, httpx.StreamError, SSEError):
             raise UpstreamUnavailable("The connection to the provider failed mid-answer.") from None
         finally:
+            idle.close()
             await response.aclose()
         yield StreamChatDone(
             data=ChatDone(
@@ -218,6 +220,43 @@ class OpenAIProvider:
         if stream:
             payload["stream_options"] = {"include_usage": True}
         return _encoder.encode(payload)
+
+
+class _IdleTimer:
+    """Bounds each wait for the provider, like asyncio.timeout around every read, but
+    with one timer per stream instead of one per event: it re-arms only when it fires.
+    Time the consumer spends between reads does not count."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._loop = asyncio.get_running_loop()
+        self._task: asyncio.Task[Any] | None = None
+        self._waiting_since: float | None = None
+        self._expired = False
+        self._handle = self._loop.call_later(seconds, self._check)
+
+    async def wait(self, awaitable: Awaitable[T]) -> T:
+        self._task = asyncio.current_task()
+        self._waiting_since = self._loop.time()
+        try:
+            return await awaitable
+        except asyncio.CancelledError:
+            if self._expired and self._task is not None and self._task.uncancel() == 0:
+                raise TimeoutError from None
+            raise
+        finally:
+            self._waiting_since = None
+
+    def _check(self) -> None:
+        due = (self._waiting_since or self._loop.time()) + self._seconds
+        if self._waiting_since is not None and self._loop.time() >= due and self._task:
+            self._expired = True
+            self._task.cancel()
+            return
+        self._handle = self._loop.call_at(due, self._check)
+
+    def close(self) -> None:
+        self._handle.cancel()
 
 
 class _StrictUTF8(httpx.AsyncByteStream):
