@@ -9,8 +9,9 @@ per stream listens for the disconnect and sends keepalive comments.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
 import msgspec
@@ -37,6 +38,46 @@ def encode_event(event: Any) -> bytes:
     """One event in wire form; msgspec's JSON never holds a raw newline, so one data line."""
     name: str = type(event).__struct_config__.tag
     return b"event: " + name.encode() + b"\ndata: " + _encoder.encode(event.data) + b"\n\n"
+
+
+# A slow client, or a source that hands over many events at once, gets them in
+# writes of up to this size rather than one write per event.
+COALESCE_BYTES = 64 * 1024
+
+
+class _Pending:
+    """An `__anext__` of the event source that had to wait: awaiting this finishes it."""
+
+    __slots__ = ("_step", "_yielded")
+
+    def __init__(self, step: Any, yielded: Any) -> None:
+        self._step = step
+        self._yielded = yielded
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        step, yielded = self._step, self._yielded
+        while True:
+            try:
+                sent = yield yielded
+            except BaseException as exc:  # cancellation reaches the source as it would
+                try:
+                    yielded = step.throw(exc)
+                except StopIteration as done:
+                    return done.value
+            else:
+                try:
+                    yielded = step.send(sent)
+                except StopIteration as done:
+                    return done.value
+
+    async def abandon(self) -> None:
+        """Cancel the wait, letting the source clean up (close its upstream request)."""
+        try:
+            self._yielded = self._step.throw(asyncio.CancelledError())
+        except BaseException:  # the source ended, as a cancelled source does
+            return
+        with contextlib.suppress(BaseException):
+            await self
 
 
 class ShuttingDown(ProblemError):
@@ -106,6 +147,7 @@ class EventStream:
         self._client_gone = False
         self._stopped_by_shutdown = False
         self._task: asyncio.Task[Any] | None = None
+        self._pending: _Pending | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         task = asyncio.current_task()
@@ -122,11 +164,9 @@ class EventStream:
         try:
             start = {"type": "http.response.start", "status": 200, "headers": self._headers}
             await self._send(send, loop, start)
-            await self._send_body(send, loop, encode_event(self._first))
             try:
                 try:
-                    async for event in self._events:
-                        await self._send_body(send, loop, encode_event(event))
+                    await self._relay(send, loop)
                 except asyncio.CancelledError:
                     if not (self._stopped_by_shutdown and task.uncancel() == 0):
                         raise
@@ -147,7 +187,49 @@ class EventStream:
             if self._shutdown:
                 self._shutdown.unregister(self.stop_for_shutdown)
             watcher.cancel()
+            if self._pending is not None:
+                await self._pending.abandon()
             await self._events.aclose()
+
+    async def _relay(self, send: Send, loop: asyncio.AbstractEventLoop) -> None:
+        """Send every event, coalescing those that are ready at once into one write."""
+        body = encode_event(self._first)
+        while True:
+            body, finished, failure = self._drain_ready(body)
+            await self._send_body(send, loop, body)
+            if failure is not None:
+                raise failure
+            if finished:
+                return
+            pending, self._pending = self._pending, None
+            event = await (pending if pending is not None else anext(self._events))
+            body = encode_event(event)
+
+    def _drain_ready(self, body: bytes) -> tuple[bytes, bool, Exception | None]:
+        """Append the events the source can give without waiting.
+
+        Each `__anext__` is stepped by hand: if it completes at once its event
+        joins this write; if it has to wait, it is kept in `_pending` and the
+        next loop awaits it, so nothing is lost or read twice.
+        """
+        parts = [body]
+        size = len(body)
+        while size < COALESCE_BYTES:
+            step = self._events.__anext__()
+            try:
+                yielded = step.send(None)
+            except StopIteration as ready:
+                part = encode_event(ready.value)
+                parts.append(part)
+                size += len(part)
+                continue
+            except StopAsyncIteration:
+                return b"".join(parts), True, None
+            except Exception as exc:  # sent after the events before it
+                return b"".join(parts), True, exc
+            self._pending = _Pending(step, yielded)
+            break
+        return b"".join(parts), False, None
 
     def stop_for_shutdown(self) -> None:
         """End the stream now with an `error` event: the grace period is over."""
