@@ -9,20 +9,15 @@ from contextlib import contextmanager
 
 from litestar.types import Scope
 
+from streamspec.asgi import Headers, encode_headers
 from streamspec.callers import Callers
-from streamspec.errors import ProblemError
+from streamspec.errors import TooManyStreams
 from streamspec.rate_limit import RateLimiter
-
-Headers = list[tuple[bytes, bytes]]
-
-
-class TooManyStreams(ProblemError):
-    status = 429
-    type = "urn:streamspec:problem:too-many-streams"
 
 
 class StreamSlots:
-    """Open streams per caller, capped; one process's count (streams are per connection)."""
+    """Open streams per caller, capped, counted in this process (each replica and
+    worker keeps its own count)."""
 
     def __init__(self, cap: int) -> None:
         self._cap = cap
@@ -60,7 +55,7 @@ class Admission:
         quota = await self.limiter.admit(caller)
         if quota is None:
             return caller, []
-        return caller, [(k.lower().encode(), v.encode()) for k, v in quota.headers().items()]
+        return caller, encode_headers(quota.headers())
 
     @contextmanager
     def stream_slot(self, caller: str) -> Iterator[None]:

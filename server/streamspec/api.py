@@ -32,6 +32,8 @@ class ChatAPI:
     async def create_chat(self, body: ChatRequest) -> ChatResponse:
         return await self._provider.complete(body)
 
-    async def stream_chat(self, body: ChatRequest) -> AsyncIterator[StreamChatEvent]:
-        async for event in self._provider.stream(body):
-            yield event
+    def stream_chat(self, body: ChatRequest) -> AsyncIterator[StreamChatEvent]:
+        # The provider's own generator, not a wrapper around it: closing the stream
+        # must close the provider's upstream request at once, not when a wrapper is
+        # collected.
+        return self._provider.stream(body)

@@ -89,7 +89,6 @@ def create_app(settings: Settings, http_client: httpx.AsyncClient | None = None)
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         openapi_config=None,
-        request_max_body_size=settings.max_body_bytes,
         logging_config=None,
         cors_config=cors_config(settings.cors_origins),
     )

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
 from litestar.types import Scope, Send
 
 Headers = list[tuple[bytes, bytes]]
+
+
+def encode_headers(headers: Mapping[str, str]) -> Headers:
+    return [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+
+
+async def aclose(iterator: AsyncIterator[Any]) -> None:
+    """Close an async iterator that can be closed (async generators can)."""
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:

@@ -32,10 +32,6 @@ class Callers:
             ipaddress.ip_network(proxy.strip(), strict=False) for proxy in trusted_proxies
         )
 
-    @property
-    def requires_key(self) -> bool:
-        return bool(self._digests)
-
     def identify(self, scope: Scope) -> str:
         """The caller's identity for rate limits; raises `Unauthorized` for a bad key."""
         if not self._digests:
@@ -59,7 +55,10 @@ class Callers:
         peer = client[0] if client else "unknown"
         if not self._proxies or not self._is_trusted(peer):
             return peer
-        forwarded = (header(scope, b"x-forwarded-for") or b"").decode("latin-1")
+        # Every X-Forwarded-For line counts, in order: a proxy may add its own line.
+        forwarded = ",".join(
+            value.decode("latin-1") for key, value in scope["headers"] if key == b"x-forwarded-for"
+        )
         # Walk from the nearest hop outwards; the first untrusted address is the client.
         for hop in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
             if not self._is_trusted(hop):

@@ -8,8 +8,9 @@ ProblemError                     an error with a problem body
  ├── ContentTooLarge             413: the body is over the cap
  ├── UnsupportedMediaType        415: not JSON at all
  ├── ValidationFailed            422: JSON that breaks the schema, with field locations
- ├── RateLimited, TooManyStreams 429: (rate_limit.py, admission.py) the caller's budget
- ├── ShuttingDown                503: (streaming.py) in a stream's `error` event only
+ ├── RateLimited                 429: the caller's request budget is spent
+ ├── TooManyStreams              429: the caller holds too many open streams
+ ├── ShuttingDown                503: in a stream's `error` event, after the shutdown grace
  └── UpstreamError               faults of the provider
       ├── UpstreamUnavailable    502: 5xx, refused credentials, unreadable answer
       ├── UpstreamRateLimited    429: the provider's own limit, with its Retry-After
@@ -37,7 +38,10 @@ __all__ = [
     "InvalidBody",
     "MethodNotAllowed",
     "ProblemError",
+    "RateLimited",
     "RequestTimeout",
+    "ShuttingDown",
+    "TooManyStreams",
     "Unauthorized",
     "UnsupportedMediaType",
     "UpstreamError",
@@ -50,8 +54,6 @@ __all__ = [
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-# nginx's name for it; only logs and access logs ever see it, since the client has gone.
-CLIENT_CLOSED_REQUEST = 499
 logger = logging.getLogger("streamspec.errors")
 
 
@@ -117,6 +119,21 @@ class Unauthorized(ProblemError):
     type = "urn:streamspec:problem:unauthorized"
 
 
+class RateLimited(ProblemError):
+    status = 429
+    type = "urn:streamspec:problem:rate-limited"
+
+
+class TooManyStreams(ProblemError):
+    status = 429
+    type = "urn:streamspec:problem:too-many-streams"
+
+
+class ShuttingDown(ProblemError):
+    status = 503
+    type = "urn:streamspec:problem:shutting-down"
+
+
 class UpstreamError(ProblemError):
     status = 502
     type = "urn:streamspec:problem:upstream"
@@ -157,7 +174,7 @@ def problem_for(exc: BaseException, request_id: str) -> tuple[Problem, dict[str,
     if isinstance(exc, ProblemError):
         return exc.to_problem(request_id), exc.headers
     if isinstance(exc, HTTPException):
-        # Litestar's own refusals: unknown route, wrong method, body over the size cap.
+        # Litestar's own refusals, for the routes it serves itself: unknown path, wrong method.
         status = exc.status_code
         detail = exc.detail if exc.detail != HTTPStatus(status).phrase else ""
         problem = Problem(
@@ -190,9 +207,6 @@ def encode_problem(problem: Problem) -> bytes:
 
 def _problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     request_id = request_id_for(request.scope)
-    if isinstance(exc, ClientDisconnected):
-        logger.info("client left before the answer; upstream request cancelled")
-        return Response(b"", status_code=CLIENT_CLOSED_REQUEST)
     problem, headers = problem_for(exc, request_id)
     headers[REQUEST_ID_HEADER] = request_id
     return Response(

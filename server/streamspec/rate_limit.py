@@ -21,7 +21,7 @@ from limits import (
 )
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 
-from streamspec.errors import ProblemError
+from streamspec.errors import RateLimited
 
 logger = logging.getLogger("streamspec.rate_limit")
 
@@ -33,9 +33,7 @@ _ITEMS: dict[str, type[RateLimitItem]] = {
 }
 
 
-class RateLimited(ProblemError):
-    status = 429
-    type = "urn:streamspec:problem:rate-limited"
+REDIS_TIMEOUT_SECONDS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +64,15 @@ class RateLimiter:
     def __init__(self, rate: str, redis_url: str | None = None) -> None:
         self._item = parse_rate(rate)
         self._storage: Storage = (
-            RedisStorage(redis_url, implementation="redispy") if redis_url else MemoryStorage()
+            RedisStorage(
+                redis_url,
+                implementation="redispy",
+                # A store that stops answering must not stall every request.
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            if redis_url
+            else MemoryStorage()
         )
         self._expiry = self._item.get_expiry()
 

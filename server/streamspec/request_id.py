@@ -13,15 +13,11 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_KEY = b"x-request-id"
-_HEADER_KEY = REQUEST_ID_KEY
 _SANE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
-# Ids need to be unique, not secret: a seeded PRNG is enough and costs no system call.
-_random_bits = random.Random().getrandbits  # noqa: S311
+# Ids need to be unique, not secret: the module PRNG is enough, costs no system call,
+# and is reseeded in each forked worker.
+_random_bits = random.getrandbits
 _current: ContextVar[str] = ContextVar("streamspec_request_id", default="-")
-
-
-def current_request_id() -> str:
-    return _current.get()
 
 
 def request_id_for(scope: Scope) -> str:
@@ -37,7 +33,7 @@ def request_id_for(scope: Scope) -> str:
 
 def _incoming(scope: Scope) -> str | None:
     for name, value in scope.get("headers", ()):
-        if name == _HEADER_KEY:
+        if name == REQUEST_ID_KEY:
             return value.decode("ascii") if _SANE.fullmatch(value) else None
     return None
 
@@ -52,12 +48,12 @@ class RequestIdMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        header = (_HEADER_KEY, request_id_for(scope).encode("ascii"))
+        header = (REQUEST_ID_KEY, request_id_for(scope).encode("ascii"))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                if not any(name.lower() == _HEADER_KEY for name, _ in headers):
+                if not any(name.lower() == REQUEST_ID_KEY for name, _ in headers):
                     headers.append(header)
                 message["headers"] = headers
             await send(message)

@@ -13,8 +13,8 @@ import asyncio
 import logging
 import re
 import typing
-from collections.abc import AsyncGenerator, Callable
-from contextlib import nullcontext
+from collections.abc import AsyncIterator, Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from litestar.types import Receive, Scope, Send
 from streamspec._generated.models import FieldError, Problem
 from streamspec._generated.operations import OPERATIONS, Operation, Operations
 from streamspec.admission import Admission
-from streamspec.asgi import Headers, header, send_body
+from streamspec.asgi import Headers, aclose, encode_headers, header, send_body
 from streamspec.errors import (
     PROBLEM_MEDIA_TYPE,
     ClientDisconnected,
@@ -131,59 +131,68 @@ class _Endpoint:
         headers: Headers = [(REQUEST_ID_KEY, request_id.encode())]
         task = asyncio.current_task()
         assert task is not None
-        try:
-            if scope.get("method") != self._op.http_method:
-                raise MethodNotAllowed(
-                    f"{self._op.path} answers {self._op.http_method} only.",
-                    headers={"Allow": self._op.http_method},
-                )
-            caller = ""
-            if self._admission is not None:
-                caller, quota = await self._admission.admit(scope)
-                headers += quota
-            args = await self._read_body(scope, receive, task) if self._decoder else ()
-            if self._streaming:
-                await self._stream(scope, receive, send, task, args, headers, caller)
+        with ExitStack() as held:  # a stream's slot, held until the stream ends
+            # Everything up to the answer's first byte may still fail as a problem.
+            try:
+                if scope.get("method") != self._op.http_method:
+                    raise MethodNotAllowed(
+                        f"{self._op.path} answers {self._op.http_method} only.",
+                        headers={"Allow": self._op.http_method},
+                    )
+                caller = ""
+                if self._admission is not None:
+                    caller, quota = await self._admission.admit(scope)
+                    headers += quota
+                args = await self._read_body(scope, receive, task) if self._decoder else ()
+                if self._streaming:
+                    if self._admission is not None:
+                        held.enter_context(self._admission.stream_slot(caller))
+                    stream = await self._open_stream(receive, task, args, headers)
+                else:
+                    result = await cancel_on_disconnect(receive, self._method(*args), task)
+                    body = _encoder.encode(result)
+            except ClientDisconnected:
+                logger.info("client left before the answer; upstream request cancelled")
                 return
-            result = await cancel_on_disconnect(receive, self._method(*args), task)
-            await send_body(send, 200, _encoder.encode(result), self._media_type, headers)
-        except ClientDisconnected:
-            logger.info("client left before the answer; upstream request cancelled")
-        except Exception as exc:
-            problem, extra = problem_for(exc, request_id)
-            headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
-            await send_body(send, problem.status, encode_problem(problem), _PROBLEM, headers)
+            except Exception as exc:
+                problem, extra = problem_for(exc, request_id)
+                await send_body(
+                    send,
+                    problem.status,
+                    encode_problem(problem),
+                    _PROBLEM,
+                    headers + encode_headers(extra),
+                )
+                return
+            if self._streaming:
+                await stream(scope, receive, send)
+            else:
+                await send_body(send, 200, body, self._media_type, headers)
 
-    async def _stream(
+    async def _open_stream(
         self,
-        scope: Scope,
         receive: Receive,
-        send: Send,
         task: asyncio.Task[Any],
         args: tuple[Any, ...],
         headers: Headers,
-        caller: str,
-    ) -> None:
+    ) -> EventStream:
         assert self._error_event is not None
-        slot = self._admission.stream_slot(caller) if self._admission else nullcontext()
-        with slot:
-            events: AsyncGenerator[Any, None] = self._method(*args)
-            # Wait for the first event before answering, so a failure up to here
-            # is still an HTTP error with its proper status.
-            try:
-                first = await cancel_on_disconnect(receive, anext(events), task)
-            except BaseException:
-                await events.aclose()
-                raise
-            stream = EventStream(
-                first,
-                events,
-                self._error_event,
-                self._limits.keepalive_seconds,
-                self._shutdown,
-                headers,
-            )
-            await stream(scope, receive, send)
+        events: AsyncIterator[Any] = self._method(*args)
+        # Wait for the first event before answering, so a failure up to here
+        # is still an HTTP error with its proper status.
+        try:
+            first = await cancel_on_disconnect(receive, anext(events), task)
+        except BaseException:
+            await aclose(events)
+            raise
+        return EventStream(
+            first,
+            events,
+            self._error_event,
+            self._limits.keepalive_seconds,
+            self._shutdown,
+            headers,
+        )
 
     async def _read_body(
         self, scope: Scope, receive: Receive, task: asyncio.Task[Any]
@@ -263,6 +272,9 @@ def _decode_with_integral_floats(raw: bytes, request_type: Any) -> Any:
 
     try:
         return msgspec.convert(whole(msgspec.json.decode(raw)), request_type, strict=True)
+    except RecursionError:
+        error = FieldError(location="$", message="Nested too deeply")
+        raise ValidationFailed("The body is nested too deeply.", errors=[error]) from None
     except msgspec.ValidationError as exc:
         error = field_error(str(exc))
         raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None

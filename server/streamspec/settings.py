@@ -28,8 +28,8 @@ class Settings:
     `Authorization: Bearer <key>`."""
 
     upstream_timeout: float = 30.0
-    """`STREAMSPEC_UPSTREAM_TIMEOUT`: seconds to connect to the provider and to wait
-    for each piece of its answer."""
+    """`STREAMSPEC_UPSTREAM_TIMEOUT`: seconds to connect to the provider and receive the
+    head of its answer (for a stream, before its first byte); then a 504 problem."""
 
     echo_delay_ms: float = 0.0
     """`STREAMSPEC_ECHO_DELAY_MS`: pause between the echo provider's stream pieces."""
@@ -46,7 +46,8 @@ class Settings:
 
     upstream_idle_timeout: float = 60.0
     """`STREAMSPEC_UPSTREAM_IDLE_TIMEOUT`: seconds a started upstream stream may go
-    without a byte before it is abandoned (an `error` event, status 504)."""
+    without a byte before it is abandoned (an `error` event, status 504); for a JSON
+    chat, the time allowed for the rest of the answer after its head."""
 
     rate_limit: str | None = None
     """`STREAMSPEC_RATE_LIMIT`: requests per caller, e.g. `5/minute` (units: second,
@@ -139,5 +140,6 @@ def _positive_float(
     except ValueError:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
     if value < 0 or (value == 0 and not allow_zero) or value != value:
-        raise SettingsError(f"{name} must be greater than zero, got {raw!r}")
+        least = "zero or more" if allow_zero else "greater than zero"
+        raise SettingsError(f"{name} must be {least}, got {raw!r}")
     return value

@@ -21,10 +21,15 @@ class Shutdown:
         self.grace_seconds = grace_seconds
         self._timer: asyncio.TimerHandle | None = None
         self._on_expiry: set[Callable[[], None]] = set()
+        self._expired = False
         self._handler: Callable[[int, FrameType | None], None] | None = None
 
     def register(self, on_expiry: Callable[[], None]) -> None:
-        """`on_expiry` runs if the grace period ends while it is still registered."""
+        """`on_expiry` runs if the grace period ends while it is still registered,
+        or at once if it already has."""
+        if self._expired:
+            on_expiry()
+            return
         self._on_expiry.add(on_expiry)
 
     def unregister(self, on_expiry: Callable[[], None]) -> None:
@@ -38,6 +43,7 @@ class Shutdown:
             self._timer = loop.call_later(self.grace_seconds, self._expire)
 
     def _expire(self) -> None:
+        self._expired = True
         logger.info("grace period over: ending %d open stream(s)", len(self._on_expiry))
         for on_expiry in list(self._on_expiry):
             on_expiry()

@@ -11,15 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
 import msgspec
 from litestar.types import Receive, Scope, Send
 
 from streamspec._generated.models import Problem
-from streamspec.errors import ClientDisconnected, ProblemError, problem_for
-from streamspec.request_id import REQUEST_ID_KEY, request_id_for
+from streamspec.asgi import aclose
+from streamspec.errors import ClientDisconnected, ShuttingDown, problem_for
+from streamspec.request_id import request_id_for
 from streamspec.shutdown import Shutdown
 
 logger = logging.getLogger("streamspec.streaming")
@@ -80,9 +81,8 @@ class _Pending:
             await self
 
 
-class ShuttingDown(ProblemError):
-    status = 503
-    type = "urn:streamspec:problem:shutting-down"
+def _shutting_down() -> ShuttingDown:
+    return ShuttingDown("The server is shutting down; retry on another connection.")
 
 
 async def _next_disconnect(receive: Receive) -> None:
@@ -130,7 +130,7 @@ class EventStream:
     def __init__(
         self,
         first: Any,
-        events: AsyncGenerator[Any, None],
+        events: AsyncIterator[Any],
         error_event: Callable[[Problem], Any],
         keepalive_seconds: float,
         shutdown: Shutdown | None = None,
@@ -148,6 +148,8 @@ class EventStream:
         self._stopped_by_shutdown = False
         self._task: asyncio.Task[Any] | None = None
         self._pending: _Pending | None = None
+        self._waiting = False
+        self._send_lock = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         task = asyncio.current_task()
@@ -155,8 +157,7 @@ class EventStream:
         loop = asyncio.get_running_loop()
         self._task = task
         request_id = request_id_for(scope)
-        if not any(name == REQUEST_ID_KEY for name, _ in self._headers):
-            self._headers.append((REQUEST_ID_KEY, request_id.encode()))
+        self._last_send = loop.time()
         watcher = asyncio.ensure_future(self._watch(receive, send, task, loop))
         if self._shutdown:
             self._shutdown.install_signal_handler()
@@ -165,14 +166,7 @@ class EventStream:
             start = {"type": "http.response.start", "status": 200, "headers": self._headers}
             await self._send(send, loop, start)
             try:
-                try:
-                    await self._relay(send, loop)
-                except asyncio.CancelledError:
-                    if not (self._stopped_by_shutdown and task.uncancel() == 0):
-                        raise
-                    raise ShuttingDown(
-                        "The server is shutting down; retry on another connection."
-                    ) from None
+                await self._relay(send, loop)
             except Exception as exc:
                 problem, _ = problem_for(exc, request_id)
                 await self._send_body(send, loop, encode_event(self._error_event(problem)))
@@ -189,7 +183,7 @@ class EventStream:
             watcher.cancel()
             if self._pending is not None:
                 await self._pending.abandon()
-            await self._events.aclose()
+            await aclose(self._events)
 
     async def _relay(self, send: Send, loop: asyncio.AbstractEventLoop) -> None:
         """Send every event, coalescing those that are ready at once into one write."""
@@ -201,9 +195,24 @@ class EventStream:
                 raise failure
             if finished:
                 return
+            if self._stopped_by_shutdown:
+                raise _shutting_down()
             pending, self._pending = self._pending, None
-            event = await (pending if pending is not None else anext(self._events))
-            body = encode_event(event)
+            next_event = pending if pending is not None else anext(self._events)
+            body = encode_event(await self._next_unless_shutdown(next_event))
+
+    async def _next_unless_shutdown(self, next_event: Awaitable[Any]) -> Any:
+        """The next event; shutdown interrupts this wait only, never a write."""
+        self._waiting = True
+        try:
+            return await next_event
+        except asyncio.CancelledError:
+            task = self._task
+            if self._stopped_by_shutdown and task is not None and task.uncancel() == 0:
+                raise _shutting_down() from None
+            raise
+        finally:
+            self._waiting = False
 
     def _drain_ready(self, body: bytes) -> tuple[bytes, bool, Exception | None]:
         """Append the events the source can give without waiting.
@@ -215,7 +224,7 @@ class EventStream:
         parts = [body]
         size = len(body)
         while size < COALESCE_BYTES:
-            step = self._events.__anext__()
+            step: Any = self._events.__anext__()
             try:
                 yielded = step.send(None)
             except StopIteration as ready:
@@ -232,9 +241,9 @@ class EventStream:
         return b"".join(parts), False, None
 
     def stop_for_shutdown(self) -> None:
-        """End the stream now with an `error` event: the grace period is over."""
-        if self._task is not None and not self._client_gone:
-            self._stopped_by_shutdown = True
+        """End the stream with an `error` event: the grace period is over."""
+        self._stopped_by_shutdown = True
+        if self._waiting and self._task is not None and not self._client_gone:
             self._task.cancel()
 
     async def _send_body(self, send: Send, loop: asyncio.AbstractEventLoop, body: bytes) -> None:
@@ -243,12 +252,14 @@ class EventStream:
         )
 
     async def _send(self, send: Send, loop: asyncio.AbstractEventLoop, message: Any) -> None:
-        self._sending = True
-        try:
-            await send(message)
-        finally:
-            self._sending = False
-            self._last_send = loop.time()
+        # The watcher's keepalive and the stream's events never interleave.
+        async with self._send_lock:
+            self._sending = True
+            try:
+                await send(message)
+            finally:
+                self._sending = False
+                self._last_send = loop.time()
 
     async def _watch(
         self,
@@ -261,8 +272,13 @@ class EventStream:
         try:
             while True:
                 idle_for = loop.time() - self._last_send
-                if self._last_send and idle_for >= self._keepalive and not self._sending:
-                    await self._send_body(send, loop, _KEEPALIVE)
+                if idle_for >= self._keepalive and not self._sending:
+                    try:
+                        await self._send_body(send, loop, _KEEPALIVE)
+                    except Exception:  # the connection is gone: as good as a disconnect
+                        self._client_gone = True
+                        task.cancel()
+                        return
                     continue
                 await asyncio.wait({disconnect}, timeout=max(0.01, self._keepalive - idle_for))
                 if disconnect.done():

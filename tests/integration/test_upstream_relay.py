@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import SERVERS, LiveServer, ServerFactory, Upstream, start_server
+from tests.conftest import SERVERS, LiveServer, ServerFactory, Upstream, free_port, start_server
 from tests.integration.sse import stream_events
 
 PLANTED_KEY = "sk-planted-upstream-secret-5e1f"
@@ -150,3 +150,14 @@ def test_a_fault_after_the_first_token_ends_the_stream_with_an_error_event(
     assert PLANTED_KEY not in str(events)
     # The server is unharmed: the next request succeeds.
     assert httpx.post(relay.url + "/api/chat", json=_body()).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
+def test_an_unreachable_provider_is_a_502_not_a_timeout(
+    server_factory: ServerFactory, path: str
+) -> None:
+    closed_port = free_port()
+    live = server_factory({"OPENAI_BASE_URL": f"http://127.0.0.1:{closed_port}/v1"})
+    response = httpx.post(live.url + path, json=_body(), timeout=10)
+    assert response.status_code == 502
+    assert "could not be reached" in response.json()["detail"]

@@ -121,8 +121,10 @@ async def test_upstream_429_passes_its_retry_after_on() -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "seconds"), [("7", 7), ("0.2", 1), ("", 1), ("soon", 1), ("-5", 1)]
-)
+    ("header", "seconds"),
+    [("7", 7), ("0.2", 1), ("", 1), ("soon", 1), ("-5", 1), ("-inf", 1), ("nan", 1),
+     ("1e300", 3600)],
+)  # fmt: skip
 def test_retry_after_is_whole_positive_seconds(header: str, seconds: int) -> None:
     assert retry_after_seconds({"retry-after": header} if header else {}) == seconds
 
@@ -262,3 +264,23 @@ async def test_an_unreachable_provider_is_a_502_after_three_attempts() -> None:
     with pytest.raises(UpstreamUnavailable, match="could not be reached"):
         await _provider(refused).complete(REQUEST)
     assert len(attempts) == 3
+
+
+async def test_a_stream_line_that_never_ends_is_refused_not_buffered() -> None:
+    endless = b"data: " + b"x" * (2 * 1024 * 1024)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, stream=_Chunked([endless])
+        )
+
+    with pytest.raises(UpstreamUnavailable, match="over 1 MiB"):
+        await _collect(_provider(handler))
+
+
+async def test_an_oversized_completion_is_refused() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"x" * (17 * 1024 * 1024))
+
+    with pytest.raises(UpstreamUnavailable, match="over"):
+        await _provider(handler).complete(REQUEST)

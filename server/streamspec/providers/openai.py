@@ -31,6 +31,7 @@ from streamspec._generated.models import (
 )
 from streamspec._generated.operations import StreamChatDelta, StreamChatDone
 from streamspec.errors import (
+    UpstreamError,
     UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -80,6 +81,11 @@ _chunk_decoder = msgspec.json.Decoder(_UpstreamChunk)
 _encoder = msgspec.json.Encoder()
 _FINISH_REASONS = {reason.value: reason for reason in FinishReason}
 _STREAM_END = "[DONE]"
+# What one answer, or one line of a stream, may hold before the provider is deemed broken.
+MAX_COMPLETION_BYTES = 16 * 1024 * 1024
+MAX_STREAM_LINE_BYTES = 1024 * 1024
+# A provider asking for longer than this is told to callers as this.
+MAX_RETRY_AFTER = 3600
 # Retries happen only while connecting: once a byte is sent, a retry could bill twice.
 CONNECT_ATTEMPTS = 3
 
@@ -97,15 +103,16 @@ class OpenAIProvider:
     ) -> None:
         self._client = client
         self._url = base_url.rstrip("/") + "/chat/completions"
-        self._headers = {"content-type": "application/json", "accept": "application/json"}
-        if api_key:
-            self._headers["authorization"] = f"Bearer {api_key}"
-        # Identity encoding: the stream is checked as UTF-8 on the wire, byte for byte.
-        self._stream_headers = {
-            **self._headers,
-            "accept": "text/event-stream",
+        # Identity encoding: answers are read and checked as sent, with no decompression
+        # (and so no decompression bomb) in between.
+        self._headers = {
+            "content-type": "application/json",
+            "accept": "application/json",
             "accept-encoding": "identity",
         }
+        if api_key:
+            self._headers["authorization"] = f"Bearer {api_key}"
+        self._stream_headers = {**self._headers, "accept": "text/event-stream"}
         self._default_model = default_model
         self._first_byte_timeout = first_byte_timeout
         self._idle_timeout = idle_timeout
@@ -115,11 +122,9 @@ class OpenAIProvider:
         try:
             _raise_for_status(response)
             async with asyncio.timeout(self._idle_timeout):
-                body = await response.aread()
-        except (TimeoutError, httpx.TimeoutException):
-            raise UpstreamTimeout("The provider stopped answering in time.") from None
-        except httpx.HTTPError:
-            raise UpstreamUnavailable("The connection to the provider failed mid-answer.") from None
+                body = await _read_capped(response, MAX_COMPLETION_BYTES)
+        except (TimeoutError, httpx.HTTPError) as exc:
+            raise _mid_answer_failure(exc) from None
         finally:
             await response.aclose()
         try:
@@ -168,12 +173,12 @@ class OpenAIProvider:
                         yield StreamChatDelta(data=ChatDelta(content=choice.delta.content))
                     if choice.finish_reason is not None:
                         finish_reason = _finish_reason(choice.finish_reason)
-        except (TimeoutError, httpx.TimeoutException):
-            raise UpstreamTimeout("The provider stopped answering in time.") from None
         except UnicodeDecodeError:
             raise UpstreamUnavailable("The provider's stream was not valid UTF-8.") from None
-        except (httpx.HTTPError, httpx.StreamError, SSEError):
-            raise UpstreamUnavailable("The connection to the provider failed mid-answer.") from None
+        except SSEError:
+            raise UpstreamUnavailable("The provider's answer was not an event stream.") from None
+        except (TimeoutError, httpx.HTTPError, httpx.StreamError) as exc:
+            raise _mid_answer_failure(exc) from None
         finally:
             idle.close()
             await response.aclose()
@@ -193,15 +198,15 @@ class OpenAIProvider:
                 for attempt in range(CONNECT_ATTEMPTS):
                     try:
                         return await self._client.send(upstream_request, stream=True)
-                    except httpx.ConnectError:
+                    except httpx.TransportError as exc:
                         # Nothing reached the provider, so trying again is safe.
-                        if attempt + 1 == CONNECT_ATTEMPTS:
+                        if not _not_connected(exc) or attempt + 1 == CONNECT_ATTEMPTS:
                             raise
                         await asyncio.sleep(0.05 * 2**attempt)
                 raise AssertionError("unreachable")
-        except (TimeoutError, httpx.TimeoutException):
-            raise UpstreamTimeout("The provider did not answer in time.") from None
-        except httpx.HTTPError:
+        except (TimeoutError, httpx.HTTPError) as exc:
+            if _is_timeout(exc):
+                raise UpstreamTimeout("The provider did not answer in time.") from None
             raise UpstreamUnavailable("The provider could not be reached.") from None
 
     def _model(self, request: ChatRequest) -> str:
@@ -260,7 +265,8 @@ class _IdleTimer:
 
 
 class _StrictUTF8(httpx.AsyncByteStream):
-    """Passes bytes through, raising UnicodeDecodeError at the first invalid UTF-8.
+    """Passes bytes through, raising UnicodeDecodeError at the first invalid UTF-8,
+    and UpstreamUnavailable at a line too long to buffer.
 
     httpx decodes text with errors="replace", which would hand the client
     U+FFFD in place of whatever the provider garbled.
@@ -272,7 +278,13 @@ class _StrictUTF8(httpx.AsyncByteStream):
         self._decoder = codecs.getincrementaldecoder("utf-8")()
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        line_bytes = 0
         async for chunk in self._inner:
+            end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+            line_bytes = len(chunk) - end - 1 if end >= 0 else line_bytes + len(chunk)
+            if line_bytes > MAX_STREAM_LINE_BYTES:
+                # An SSE parser buffers a line until it ends; this one never might.
+                raise UpstreamUnavailable("The provider sent a stream line over 1 MiB.")
             pending = len(self._decoder.getstate()[0])
             try:
                 self._decoder.decode(chunk)
@@ -287,6 +299,41 @@ class _StrictUTF8(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+async def _read_capped(response: httpx.Response, cap: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > cap:
+            raise UpstreamUnavailable(f"The provider's answer was over {cap} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _not_connected(exc: Exception) -> bool:
+    """A failure to connect (refused, unreachable, reset): nothing reached the provider.
+
+    httpx-aiohttp reports even a refused connection as ConnectTimeout, so the
+    cause decides: an OSError that is not a timeout means no connection.
+    """
+    cause = exc.__cause__
+    return isinstance(exc, httpx.ConnectError) or (
+        isinstance(cause, OSError) and not isinstance(cause, TimeoutError)
+    )
+
+
+def _is_timeout(exc: Exception) -> bool:
+    if isinstance(exc, TimeoutError):
+        return True
+    return isinstance(exc, httpx.TimeoutException) and not _not_connected(exc)
+
+
+def _mid_answer_failure(exc: Exception) -> UpstreamError:
+    if _is_timeout(exc):
+        return UpstreamTimeout("The provider stopped answering in time.")
+    return UpstreamUnavailable("The connection to the provider failed mid-answer.")
 
 
 def _decode_chunk(data: str) -> _UpstreamChunk:
@@ -323,9 +370,9 @@ def retry_after_seconds(headers: Mapping[str, str], default: int = 1) -> int:
         except (TypeError, ValueError):
             return default
         seconds = when.timestamp() - time.time()
-    if seconds != seconds or seconds == math.inf:
+    if not math.isfinite(seconds):
         return default
-    return max(1, math.ceil(seconds))
+    return min(MAX_RETRY_AFTER, max(1, math.ceil(seconds)))
 
 
 def _finish_reason(raw: str | None) -> FinishReason:

@@ -53,6 +53,10 @@ export interface paths {
          * @description The stream is zero or more `delta` events followed by exactly one
          *     `done` or one `error` event, after which the server closes it. Lines
          *     starting with `:` are keepalive comments and carry no event.
+         *
+         *     An `error` event's problem says what ended the stream: 502 or 504 for
+         *     the provider, 503 when the server shut down before the reply was
+         *     complete. A failure before the first event is an HTTP problem instead.
          */
         post: operations["streamChat"];
         delete?: never;

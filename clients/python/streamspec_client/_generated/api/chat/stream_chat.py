@@ -115,6 +115,10 @@ def sync_detailed(
     `done` or one `error` event, after which the server closes it. Lines
     starting with `:` are keepalive comments and carry no event.
 
+    An `error` event's problem says what ended the stream: 502 or 504 for
+    the provider, 503 when the server shut down before the reply was
+    complete. A failure before the first event is an HTTP problem instead.
+
     Args:
         body (ChatRequest):
 
@@ -148,6 +152,10 @@ def sync(
     `done` or one `error` event, after which the server closes it. Lines
     starting with `:` are keepalive comments and carry no event.
 
+    An `error` event's problem says what ended the stream: 502 or 504 for
+    the provider, 503 when the server shut down before the reply was
+    complete. A failure before the first event is an HTTP problem instead.
+
     Args:
         body (ChatRequest):
 
@@ -175,6 +183,10 @@ async def asyncio_detailed(
      The stream is zero or more `delta` events followed by exactly one
     `done` or one `error` event, after which the server closes it. Lines
     starting with `:` are keepalive comments and carry no event.
+
+    An `error` event's problem says what ended the stream: 502 or 504 for
+    the provider, 503 when the server shut down before the reply was
+    complete. A failure before the first event is an HTTP problem instead.
 
     Args:
         body (ChatRequest):
@@ -206,6 +218,10 @@ async def asyncio(
      The stream is zero or more `delta` events followed by exactly one
     `done` or one `error` event, after which the server closes it. Lines
     starting with `:` are keepalive comments and carry no event.
+
+    An `error` event's problem says what ended the stream: 502 or 504 for
+    the provider, 503 when the server shut down before the reply was
+    complete. A failure before the first event is an HTTP problem instead.
 
     Args:
         body (ChatRequest):
