@@ -241,7 +241,8 @@ class _IdleTimer:
         self._handle = self._loop.call_later(seconds, self._check)
 
     async def wait(self, awaitable: Awaitable[T]) -> T:
-        self._task = asyncio.current_task()
+        if self._task is None:  # once: current_task() is costly under granian
+            self._task = asyncio.current_task()
         self._waiting_since = self._loop.time()
         try:
             return await awaitable
