@@ -149,7 +149,7 @@ class EventStream:
         self._task: asyncio.Task[Any] | None = None
         self._pending: _Pending | None = None
         self._waiting = False
-        self._send_lock = asyncio.Lock()
+        self._keepalive_in_flight: asyncio.Future[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         task = asyncio.current_task()
@@ -198,21 +198,18 @@ class EventStream:
             if self._stopped_by_shutdown:
                 raise _shutting_down()
             pending, self._pending = self._pending, None
-            next_event = pending if pending is not None else anext(self._events)
-            body = encode_event(await self._next_unless_shutdown(next_event))
-
-    async def _next_unless_shutdown(self, next_event: Awaitable[Any]) -> Any:
-        """The next event; shutdown interrupts this wait only, never a write."""
-        self._waiting = True
-        try:
-            return await next_event
-        except asyncio.CancelledError:
-            task = self._task
-            if self._stopped_by_shutdown and task is not None and task.uncancel() == 0:
-                raise _shutting_down() from None
-            raise
-        finally:
-            self._waiting = False
+            # Shutdown interrupts this wait for the next event only, never a write.
+            self._waiting = True
+            try:
+                event = await (pending if pending is not None else anext(self._events))
+            except asyncio.CancelledError:
+                task = self._task
+                if self._stopped_by_shutdown and task is not None and task.uncancel() == 0:
+                    raise _shutting_down() from None
+                raise
+            finally:
+                self._waiting = False
+            body = encode_event(event)
 
     def _drain_ready(self, body: bytes) -> tuple[bytes, bool, Exception | None]:
         """Append the events the source can give without waiting.
@@ -252,14 +249,16 @@ class EventStream:
         )
 
     async def _send(self, send: Send, loop: asyncio.AbstractEventLoop, message: Any) -> None:
-        # The watcher's keepalive and the stream's events never interleave.
-        async with self._send_lock:
-            self._sending = True
-            try:
-                await send(message)
-            finally:
-                self._sending = False
-                self._last_send = loop.time()
+        # The watcher's keepalive and the stream's events never interleave: the watcher
+        # skips a keepalive while an event is being sent, and an event waits for one.
+        if self._keepalive_in_flight is not None:
+            await asyncio.shield(self._keepalive_in_flight)
+        self._sending = True
+        try:
+            await send(message)
+        finally:
+            self._sending = False
+            self._last_send = loop.time()
 
     async def _watch(
         self,
@@ -273,12 +272,19 @@ class EventStream:
             while True:
                 idle_for = loop.time() - self._last_send
                 if idle_for >= self._keepalive and not self._sending:
+                    self._keepalive_in_flight = loop.create_future()
                     try:
-                        await self._send_body(send, loop, _KEEPALIVE)
+                        await send(
+                            {"type": "http.response.body", "body": _KEEPALIVE, "more_body": True}
+                        )
                     except Exception:  # the connection is gone: as good as a disconnect
                         self._client_gone = True
                         task.cancel()
                         return
+                    finally:
+                        self._keepalive_in_flight.set_result(None)
+                        self._keepalive_in_flight = None
+                        self._last_send = loop.time()
                     continue
                 await asyncio.wait({disconnect}, timeout=max(0.01, self._keepalive - idle_for))
                 if disconnect.done():
