@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import html
-from pathlib import Path
 from typing import Any
 
 import msgspec
 import yaml
 from litestar import Request, Response, get
-from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.response import File
 
+from streamspec.pages import (
+    ASSET_HEADERS,
+    ASSETS_ROOT,
+    asset,
+    assets_missing,
+    built_version,
+)
+from streamspec.pages import page as html_page
+
 __all__ = ["ASSETS_DIR", "docs_route_handlers"]
 
 # Built by scripts/lib/assets.sh from the npm package pinned in server/web, never committed.
-ASSETS_DIR = Path(__file__).parent / "_assets" / "swagger-ui"
-# Written last by the build, so its presence means the copy is complete; it also busts caches.
-_FINGERPRINT = "fingerprint"
+ASSETS_DIR = ASSETS_ROOT / "swagger-ui"
 _VENDORED_ASSETS = {
     "swagger-ui-bundle.js": "text/javascript",
     "swagger-ui.css": "text/css",
@@ -45,21 +50,6 @@ _INIT_SCRIPT = b"""\
 """
 _INIT_SCRIPT_VERSION = hashlib.sha256(_INIT_SCRIPT).hexdigest()[:16]
 
-_PAGE_CSP = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        # swagger-ui.css draws its icons as data: SVGs.
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-_IMMUTABLE = "public, max-age=31536000, immutable"
-
 _PAGE_TEMPLATE = """\
 <!DOCTYPE html>
 <html lang="en">
@@ -76,13 +66,6 @@ _PAGE_TEMPLATE = """\
 <script src="{assets}{init_name}?v={init_version}"></script>
 </body>
 </html>
-"""
-
-_ASSETS_MISSING = """\
-503 Service Unavailable: the API docs assets are not built.
-
-Run scripts/serve, which builds them into server/streamspec/_assets/swagger-ui/
-(or run: source scripts/lib/env.sh scripts/lib/assets.sh && ensure_assets).
 """
 
 
@@ -102,10 +85,9 @@ def docs_route_handlers(spec_yaml: bytes) -> list[HTTPRouteHandler]:
 
     @get("/docs", include_in_schema=False, sync_to_thread=False)
     def docs_page(request: Request[Any, Any, Any]) -> Response[str]:
-        try:
-            version = (ASSETS_DIR / _FINGERPRINT).read_text().strip()[:16]
-        except FileNotFoundError:
-            return Response(_ASSETS_MISSING, status_code=503, media_type="text/plain")
+        version = built_version(ASSETS_DIR)
+        if version is None:
+            return assets_missing("the API docs assets are", ASSETS_DIR)
         # Relative links keep the page working behind a proxy that mounts the app under a prefix.
         # Litestar also routes "/docs/" here, with the slash left only in raw_path; from there
         # the links are one level deeper.
@@ -118,28 +100,13 @@ def docs_route_handlers(spec_yaml: bytes) -> list[HTTPRouteHandler]:
             init_name=_INIT_SCRIPT_NAME,
             init_version=_INIT_SCRIPT_VERSION,
         )
-        return Response(
-            page,
-            media_type="text/html",
-            headers={"Content-Security-Policy": _PAGE_CSP, "Cache-Control": "no-cache"},
-        )
+        return html_page(page)
 
     # Every asset URL carries a version query, so a rebuild is never hidden by the year-long cache.
     @get("/docs/assets/{name:str}", include_in_schema=False, sync_to_thread=False)
     def docs_asset(name: FromPath[str]) -> Response[bytes] | File:
-        headers = {"Cache-Control": _IMMUTABLE, "X-Content-Type-Options": "nosniff"}
         if name == _INIT_SCRIPT_NAME:
-            return Response(_INIT_SCRIPT, media_type="text/javascript", headers=headers)
-        media_type = _VENDORED_ASSETS.get(name)
-        path = ASSETS_DIR / name
-        if media_type is None or not path.is_file():
-            raise NotFoundException()
-        return File(
-            path,
-            filename=name,
-            media_type=media_type,
-            content_disposition_type="inline",
-            headers=headers,
-        )
+            return Response(_INIT_SCRIPT, media_type="text/javascript", headers=ASSET_HEADERS)
+        return asset(ASSETS_DIR, name, _VENDORED_ASSETS)
 
     return [openapi_yaml, openapi_json, docs_page, docs_asset]

@@ -1,40 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
+from tests.browser import browser  # noqa: F401 (a fixture)
 from tests.conftest import LiveServer
-
-CHROMIUM = Path("/usr/bin/chromium")
-# Everything that would let Chromium reach beyond this machine on its own is switched off, so a
-# request the test records can only have come from the page.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
 def docs_server(echo_server: LiveServer) -> str:
     """The real server, as a process with no configuration."""
     return echo_server.url
-
-
-# Module scope: sync Playwright keeps an event loop running in this thread while it is open,
-# which would stop later async tests from starting their own.
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail("browser tests need Debian's chromium: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
