@@ -76,7 +76,8 @@ async def one_stream(client: httpx.AsyncClient, outcomes: Counter[str], prompt: 
 @dataclass
 class SoakResult:
     outcomes: Counter[str]
-    rss_start_kib: int
+    rss_idle_kib: int
+    rss_start_kib: int  # after the first 10 s under load: pools and buffers have grown by then
     rss_end_kib: int
 
 
@@ -86,16 +87,20 @@ async def soak(url: str, streams: int, seconds: float, server_pid: int) -> SoakR
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=streams, max_keepalive_connections=streams)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
-        await one_stream(client, outcomes, prompt)  # warm up before the first reading
-        rss_start = rss_kib(server_pid)
+        await one_stream(client, outcomes, prompt)
+        rss_idle = rss_kib(server_pid)
+        rss_start = rss_idle
 
         async def worker() -> None:
             while time.monotonic() < deadline:
                 await one_stream(client, outcomes, prompt)
 
         async def progress() -> None:
+            nonlocal rss_start
             while time.monotonic() < deadline:
                 await asyncio.sleep(10)
+                if rss_start == rss_idle:
+                    rss_start = rss_kib(server_pid)
                 done = sum(outcomes.values())
                 errors = sum(n for k, n in outcomes.items() if k.startswith("ERROR"))
                 print(f"  {int(seconds - (deadline - time.monotonic()))} s: {done} streams,"
@@ -103,7 +108,7 @@ async def soak(url: str, streams: int, seconds: float, server_pid: int) -> SoakR
                       flush=True)  # fmt: skip
 
         await asyncio.gather(progress(), *(worker() for _ in range(streams)))
-    return SoakResult(outcomes, rss_start, rss_kib(server_pid))
+    return SoakResult(outcomes, rss_idle, rss_start, rss_kib(server_pid))
 
 
 def main() -> None:
@@ -146,11 +151,13 @@ def main() -> None:
     print("\noutcomes:")
     for key, count in sorted(outcomes.items()):
         print(f"  {count:>7}  {key}")
+    rss_idle = result.rss_idle_kib / 1024
     rss_start, rss_end = result.rss_start_kib / 1024, result.rss_end_kib / 1024
     print(json.dumps({
         "streams_total": sum(outcomes.values()),
         "injected_faults_answered_per_contract": injected,
         "errors_not_injected": errors,
+        "server_rss_mib_idle": round(rss_idle, 1),
         "server_rss_mib_start": round(rss_start, 1),
         "server_rss_mib_end": round(rss_end, 1),
         "upstream_connections_open_at_end": pool,
