@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from scripts.lib.soak import rss_kib  # noqa: E402
-from tests.conftest import free_port, wait_until_up  # noqa: E402
+from tests.conftest import start_server  # noqa: E402
 
 REQUEST = (
     b"POST /api/chat/stream HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
@@ -76,27 +75,20 @@ async def measure(port: int, streams: int, server_pid: int) -> tuple[int, float,
 
 
 def run(streams: int, server: str) -> Capacity:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STREAMSPEC_", "OPENAI_"))}
-    env.update(
-        STREAMSPEC_ECHO_DELAY_MS="600000",
-        STREAMSPEC_MAX_STREAMS_PER_KEY="0",
-        STREAMSPEC_LOG_LEVEL="WARNING",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamspec", "--server", server, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}", process)
-        httpx.get(f"http://127.0.0.1:{port}/health")
-        before = rss_kib(process.pid) / 1024
-        opened, holding, timings = asyncio.run(measure(port, streams, process.pid))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    env = {
+        "STREAMSPEC_ECHO_DELAY_MS": "600000",
+        "STREAMSPEC_MAX_STREAMS_PER_KEY": "0",
+        "STREAMSPEC_LOG_LEVEL": "WARNING",
+    }
+    with tempfile.TemporaryDirectory() as logs:
+        live = start_server(Path(logs), env, server)
+        try:
+            httpx.get(live.url + "/health")
+            before = rss_kib(live.process.pid) / 1024
+            port = int(live.url.rsplit(":", 1)[1])
+            opened, holding, timings = asyncio.run(measure(port, streams, live.process.pid))
+        finally:
+            live.stop()
     return Capacity(
         server=server,
         streams_requested=streams,

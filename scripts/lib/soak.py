@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import free_port, start_upstream, wait_until_up  # noqa: E402
+from tests.conftest import start_server, start_upstream  # noqa: E402
 
 # model -> what the server must answer: a status, or the last stream event's name.
 FAULTS = {
@@ -119,31 +118,29 @@ def main() -> None:
     args = parser.parse_args()
 
     upstream = start_upstream()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STREAMSPEC_", "OPENAI_"))}
-    env.update(
-        OPENAI_BASE_URL=upstream.base_url,
-        STREAMSPEC_UPSTREAM_IDLE_TIMEOUT="5",
-        STREAMSPEC_MAX_STREAMS_PER_KEY=str(args.streams * 2),
-        STREAMSPEC_LOG_LEVEL="WARNING",
-    )
-    log = open(ROOT / ".soak-server.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamspec", "--server", args.server, "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    env = {
+        "OPENAI_BASE_URL": upstream.base_url,
+        "STREAMSPEC_UPSTREAM_IDLE_TIMEOUT": "5",
+        "STREAMSPEC_MAX_STREAMS_PER_KEY": str(args.streams * 2),
+        "STREAMSPEC_LOG_LEVEL": "WARNING",
+    }
+    logs = ROOT / "bench" / ".logs"
+    logs.mkdir(parents=True, exist_ok=True)
     try:
-        wait_until_up(url, server)
+        live = start_server(logs, env, args.server)
+    except BaseException:
+        upstream.stop()
+        raise
+    try:
         faults = ", ".join(model for model, answer in FAULTS.items() if answer != "done")
         print(f"soak: {args.streams} concurrent streams for {args.seconds:.0f} s on {args.server}")
         print(f"faults injected upstream: {faults}")
-        result = asyncio.run(soak(url, args.streams, args.seconds, server.pid))
+        print(f"server log: {live.log_path}")
+        result = asyncio.run(soak(live.url, args.streams, args.seconds, live.process.pid))
         time.sleep(1)
         pool = upstream.open_connections()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        live.stop()
         upstream.stop()
     outcomes = result.outcomes
     errors = sum(n for k, n in outcomes.items() if k.startswith("ERROR"))

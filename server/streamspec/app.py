@@ -73,11 +73,7 @@ def create_app(settings: Settings, http_client: httpx.AsyncClient | None = None)
     operation_handlers = operation_route_handlers(
         operations,
         admission=admission,
-        limits=Limits(
-            max_body_bytes=settings.max_body_bytes,
-            body_timeout=settings.client_timeout,
-            keepalive_seconds=settings.keepalive_seconds,
-        ),
+        limits=Limits.from_settings(settings),
         shutdown=shutdown,
     )
     app = Litestar(

@@ -38,7 +38,9 @@ from streamspec.errors import (
     encode_problem,
     problem_for,
 )
+from streamspec.interrupts import Interrupt
 from streamspec.request_id import REQUEST_ID_KEY, request_id_for
+from streamspec.settings import Settings
 from streamspec.shutdown import Shutdown
 from streamspec.streaming import EventStream, cancel_on_disconnect
 
@@ -55,9 +57,17 @@ _PROBLEM = PROBLEM_MEDIA_TYPE.encode()
 class Limits:
     """How long and how much the server waits for and keeps of each request."""
 
-    max_body_bytes: int = 1024 * 1024
-    body_timeout: float = 30.0
-    keepalive_seconds: float = 15.0
+    max_body_bytes: int
+    body_timeout: float
+    keepalive_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            max_body_bytes=settings.max_body_bytes,
+            body_timeout=settings.client_timeout,
+            keepalive_seconds=settings.keepalive_seconds,
+        )
 
 
 class MissingOperationHandlers(TypeError):
@@ -72,7 +82,7 @@ def operation_route_handlers(
     implementation: Operations,
     *,
     admission: Admission | None = None,
-    limits: Limits = Limits(),
+    limits: Limits | None = None,
     shutdown: Shutdown | None = None,
 ) -> list[ASGIRouteHandler]:
     """One route per operation; secured operations admit the caller first."""
@@ -83,6 +93,7 @@ def operation_route_handlers(
     ]
     if missing:
         raise MissingOperationHandlers(missing)
+    limits = limits or Limits.from_settings(Settings())
     handlers = []
     for op in OPERATIONS:
         endpoint = _Endpoint(
@@ -206,15 +217,8 @@ class _Endpoint:
             raise ContentTooLarge(f"The body is over the limit of {cap} bytes.")
         chunks: list[bytes] = []
         size = 0
-        # A plain timer rather than asyncio.timeout: this runs on every request.
-        expired = False
-
-        def expire() -> None:
-            nonlocal expired
-            expired = True
-            task.cancel()
-
-        timer = asyncio.get_running_loop().call_later(self._limits.body_timeout, expire)
+        too_slow = Interrupt(task)
+        timer = asyncio.get_running_loop().call_later(self._limits.body_timeout, too_slow.fire)
         try:
             while True:
                 message = await receive()
@@ -228,7 +232,7 @@ class _Endpoint:
                 if not message.get("more_body", False):
                     break
         except asyncio.CancelledError:
-            if not (expired and task.uncancel() == 0):
+            if not too_slow.caused():
                 raise
             timeout = self._limits.body_timeout
             raise RequestTimeout(f"The body did not arrive within {timeout:g} s.") from None

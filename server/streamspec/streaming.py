@@ -20,6 +20,7 @@ from litestar.types import Receive, Scope, Send
 from streamspec._generated.models import Problem
 from streamspec.asgi import aclose
 from streamspec.errors import ClientDisconnected, ShuttingDown, problem_for
+from streamspec.interrupts import Interrupt
 from streamspec.request_id import request_id_for
 from streamspec.shutdown import Shutdown
 
@@ -100,14 +101,12 @@ async def cancel_on_disconnect(
 ) -> T:
     """Await `awaitable` in `task` (the current one), cancelling it if the client disconnects."""
     loop = asyncio.get_running_loop()
-    gone = False
+    left = Interrupt(task)
     watcher: asyncio.Task[None] | None = None
 
     async def watch() -> None:
-        nonlocal gone
         await _next_disconnect(receive)
-        gone = True
-        task.cancel()
+        left.fire()
 
     def start_watching() -> None:
         nonlocal watcher
@@ -117,7 +116,7 @@ async def cancel_on_disconnect(
     try:
         return await awaitable
     except asyncio.CancelledError:
-        if gone and task.uncancel() == 0:
+        if left.caused():
             raise ClientDisconnected from None
         raise
     finally:
@@ -127,6 +126,10 @@ async def cancel_on_disconnect(
 
 
 class EventStream:
+    # Set when the response starts: why the stream's task may be cancelled on purpose.
+    _left: Interrupt  # the client went away
+    _stopping: Interrupt  # the shutdown grace period is over
+
     def __init__(
         self,
         first: Any,
@@ -144,9 +147,6 @@ class EventStream:
         self._headers = [*_HEADERS, *(headers or [])]
         self._sending = False
         self._last_send = 0.0
-        self._client_gone = False
-        self._stopped_by_shutdown = False
-        self._task: asyncio.Task[Any] | None = None
         self._pending: _Pending | None = None
         self._waiting = False
         self._keepalive_in_flight: asyncio.Future[None] | None = None
@@ -155,10 +155,11 @@ class EventStream:
         task = asyncio.current_task()
         assert task is not None
         loop = asyncio.get_running_loop()
-        self._task = task
+        self._left = Interrupt(task)
+        self._stopping = Interrupt(task)
         request_id = request_id_for(scope)
         self._last_send = loop.time()
-        watcher = asyncio.ensure_future(self._watch(receive, send, task, loop))
+        watcher = asyncio.ensure_future(self._watch(receive, send, loop))
         if self._shutdown:
             self._shutdown.install_signal_handler()
             self._shutdown.register(self.stop_for_shutdown)
@@ -172,7 +173,7 @@ class EventStream:
                 await self._send_body(send, loop, encode_event(self._error_event(problem)))
             await self._send(send, loop, {"type": "http.response.body", "body": b""})
         except asyncio.CancelledError:
-            if not (self._client_gone and task.uncancel() == 0):
+            if not self._left.caused():
                 raise
             logger.info("client left mid-stream; upstream closed")
         except OSError:
@@ -195,7 +196,7 @@ class EventStream:
                 raise failure
             if finished:
                 return
-            if self._stopped_by_shutdown:
+            if self._stopping.fired:
                 raise _shutting_down()
             pending, self._pending = self._pending, None
             # Shutdown interrupts this wait for the next event only, never a write.
@@ -203,8 +204,7 @@ class EventStream:
             try:
                 event = await (pending if pending is not None else anext(self._events))
             except asyncio.CancelledError:
-                task = self._task
-                if self._stopped_by_shutdown and task is not None and task.uncancel() == 0:
+                if self._stopping.caused():
                     raise _shutting_down() from None
                 raise
             finally:
@@ -239,9 +239,8 @@ class EventStream:
 
     def stop_for_shutdown(self) -> None:
         """End the stream with an `error` event: the grace period is over."""
-        self._stopped_by_shutdown = True
-        if self._waiting and self._task is not None and not self._client_gone:
-            self._task.cancel()
+        # Only a wait for the next event is interrupted; otherwise the loop notices.
+        self._stopping.fire(cancel=self._waiting and not self._left.fired)
 
     async def _send_body(self, send: Send, loop: asyncio.AbstractEventLoop, body: bytes) -> None:
         await self._send(
@@ -264,7 +263,6 @@ class EventStream:
         self,
         receive: Receive,
         send: Send,
-        task: asyncio.Task[Any],
         loop: asyncio.AbstractEventLoop,
     ) -> None:
         disconnect = asyncio.ensure_future(_next_disconnect(receive))
@@ -278,8 +276,7 @@ class EventStream:
                             {"type": "http.response.body", "body": _KEEPALIVE, "more_body": True}
                         )
                     except Exception:  # the connection is gone: as good as a disconnect
-                        self._client_gone = True
-                        task.cancel()
+                        self._left.fire()
                         return
                     finally:
                         self._keepalive_in_flight.set_result(None)
@@ -288,8 +285,7 @@ class EventStream:
                     continue
                 await asyncio.wait({disconnect}, timeout=max(0.01, self._keepalive - idle_for))
                 if disconnect.done():
-                    self._client_gone = True
-                    task.cancel()
+                    self._left.fire()
                     return
         finally:
             disconnect.cancel()

@@ -36,6 +36,7 @@ from streamspec.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from streamspec.interrupts import Interrupt
 from streamspec.providers import ProviderEvent
 
 
@@ -235,19 +236,21 @@ class _IdleTimer:
     def __init__(self, seconds: float) -> None:
         self._seconds = seconds
         self._loop = asyncio.get_running_loop()
-        self._task: asyncio.Task[Any] | None = None
+        self._interrupt: Interrupt | None = None
         self._waiting_since: float | None = None
-        self._expired = False
         self._handle = self._loop.call_later(seconds, self._check)
 
     async def wait(self, awaitable: Awaitable[T]) -> T:
-        if self._task is None:  # once: current_task() is costly under granian
-            self._task = asyncio.current_task()
+        if self._interrupt is None:  # the consumer's task, looked up once per stream
+            task = asyncio.current_task()
+            assert task is not None
+            self._interrupt = Interrupt(task)
+        interrupt = self._interrupt
         self._waiting_since = self._loop.time()
         try:
             return await awaitable
         except asyncio.CancelledError:
-            if self._expired and self._task is not None and self._task.uncancel() == 0:
+            if interrupt.caused():
                 raise TimeoutError from None
             raise
         finally:
@@ -255,9 +258,8 @@ class _IdleTimer:
 
     def _check(self) -> None:
         due = (self._waiting_since or self._loop.time()) + self._seconds
-        if self._waiting_since is not None and self._loop.time() >= due and self._task:
-            self._expired = True
-            self._task.cancel()
+        if self._waiting_since is not None and self._loop.time() >= due and self._interrupt:
+            self._interrupt.fire()
             return
         self._handle = self._loop.call_at(due, self._check)
 
