@@ -24,9 +24,11 @@ REQUEST = ChatRequest(messages=[ChatMessage(role=Role.user, content="hi")])
 
 
 def _provider(handler: Callable[[httpx.Request], httpx.Response]) -> OpenAIProvider:
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     return OpenAIProvider(
-        client, base_url="http://upstream.test/v1", api_key=SECRET, default_model="m-default"
+        httpx.MockTransport(handler),
+        base_url="http://upstream.test/v1",
+        api_key=SECRET,
+        default_model="m-default",
     )
 
 

@@ -1,4 +1,9 @@
-"""An OpenAI-compatible upstream (OpenAI, Ollama, vLLM, llama.cpp, ...) over httpx.
+"""An OpenAI-compatible upstream (OpenAI, Ollama, vLLM, llama.cpp, ...) over an httpx transport.
+
+Requests go to the transport directly, not through an `httpx.AsyncClient`: the client's
+per-request machinery (merging URLs and headers, cookies, auth and redirect hooks, event
+hooks) is a quarter of the relay's Python time and does nothing for one fixed URL with
+fixed headers, no cookies and no redirects (see docs/benchmarks.md).
 
 Every way the upstream can fail becomes an `UpstreamError`; nothing about the
 upstream's credentials ever reaches a message, since only status codes and our
@@ -10,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import email.utils
+import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Mapping
@@ -17,7 +23,6 @@ from typing import Any, TypeVar
 
 import httpx
 import msgspec
-from httpx_sse import EventSource, SSEError
 
 from streamspec._generated.models import (
     AssistantMessage,
@@ -38,6 +43,7 @@ from streamspec.errors import (
 )
 from streamspec.interrupts import Interrupt
 from streamspec.providers import ProviderEvent
+from streamspec.providers.sse import LineTooLong, SSEDataSplitter
 
 
 class _UpstreamUsage(msgspec.Struct):
@@ -77,11 +83,12 @@ class _UpstreamChunk(msgspec.Struct):
 
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 _completion_decoder = msgspec.json.Decoder(_UpstreamCompletion)
 _chunk_decoder = msgspec.json.Decoder(_UpstreamChunk)
 _encoder = msgspec.json.Encoder()
 _FINISH_REASONS = {reason.value: reason for reason in FinishReason}
-_STREAM_END = "[DONE]"
+_STREAM_END = b"[DONE]"
 # What one answer, or one line of a stream, may hold before the provider is deemed broken.
 MAX_COMPLETION_BYTES = 16 * 1024 * 1024
 MAX_STREAM_LINE_BYTES = 1024 * 1024
@@ -94,7 +101,7 @@ CONNECT_ATTEMPTS = 3
 class OpenAIProvider:
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        transport: httpx.AsyncBaseTransport,
         *,
         base_url: str,
         api_key: str | None,
@@ -102,8 +109,8 @@ class OpenAIProvider:
         first_byte_timeout: float = 30.0,
         idle_timeout: float = 60.0,
     ) -> None:
-        self._client = client
-        self._url = base_url.rstrip("/") + "/chat/completions"
+        self._transport = transport
+        self._url = httpx.URL(base_url.rstrip("/") + "/chat/completions")
         # Identity encoding: answers are read and checked as sent, with no decompression
         # (and so no decompression bomb) in between.
         self._headers = {
@@ -117,6 +124,16 @@ class OpenAIProvider:
         self._default_model = default_model
         self._first_byte_timeout = first_byte_timeout
         self._idle_timeout = idle_timeout
+        # Connecting (and waiting for a pooled connection) is bounded by the transport;
+        # the wait for the head by the first-byte timer, and reads by the idle timer.
+        self._extensions = {
+            "timeout": {
+                "connect": first_byte_timeout,
+                "pool": first_byte_timeout,
+                "write": first_byte_timeout,
+                "read": None,
+            }
+        }
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         response = await self._open(self._payload(request, stream=False), self._headers)
@@ -148,36 +165,50 @@ class OpenAIProvider:
         usage: Usage | msgspec.UnsetType = msgspec.UNSET
         response = await self._open(self._payload(request, stream=True), self._stream_headers)
         idle = _IdleTimer(self._idle_timeout)
+        splitter = SSEDataSplitter(MAX_STREAM_LINE_BYTES)
+        utf8 = codecs.getincrementaldecoder("utf-8")()
         try:
             _raise_for_status(response)
-            response.stream = _StrictUTF8(response.stream)
-            events = EventSource(response).aiter_sse()
-            while True:
+            chunks = aiter(_async_stream(response))
+            ended = False
+            while not ended:
                 try:
-                    sse = await idle.wait(anext(events))
+                    chunk = await idle.wait(anext(chunks))
                 except StopAsyncIteration:
-                    if finish_reason is None:
-                        raise UpstreamUnavailable(
-                            "The provider ended the stream before finishing."
-                        ) from None
-                    break
-                if not sse.data:
-                    continue  # WHATWG: an event with no data is not dispatched
-                if sse.data == _STREAM_END:
-                    break
-                chunk = _decode_chunk(sse.data)
-                model = chunk.model or model
-                if chunk.usage is not None:
-                    usage = _usage(chunk.usage)
-                for choice in chunk.choices[:1]:
-                    if choice.delta.content:
-                        yield StreamChatDelta(data=ChatDelta(content=choice.delta.content))
-                    if choice.finish_reason is not None:
-                        finish_reason = _finish_reason(choice.finish_reason)
-        except UnicodeDecodeError:
-            raise UpstreamUnavailable("The provider's stream was not valid UTF-8.") from None
-        except SSEError:
-            raise UpstreamUnavailable("The provider's answer was not an event stream.") from None
+                    chunk, ended = b"", True
+                # Strict UTF-8: the events wholly before a bad byte still go out, then
+                # the stream fails, rather than hand the client U+FFFD for what was sent.
+                bad_utf8 = False
+                try:
+                    utf8.decode(chunk, final=ended)
+                except UnicodeDecodeError as exc:
+                    chunk = chunk[: max(0, exc.start - len(utf8.getstate()[0]))]
+                    bad_utf8 = True
+                payloads = splitter.feed(chunk) if chunk else []
+                if ended:
+                    payloads += splitter.end()
+                for data in payloads:
+                    if not data:
+                        continue  # WHATWG: an event with no data is not dispatched
+                    if data == _STREAM_END:
+                        ended = True
+                        break
+                    upstream_chunk = _decode_chunk(data)
+                    model = upstream_chunk.model or model
+                    if upstream_chunk.usage is not None:
+                        usage = _usage(upstream_chunk.usage)
+                    for choice in upstream_chunk.choices[:1]:
+                        if choice.delta.content:
+                            yield StreamChatDelta(data=ChatDelta(content=choice.delta.content))
+                        if choice.finish_reason is not None:
+                            finish_reason = _finish_reason(choice.finish_reason)
+                else:
+                    if bad_utf8:
+                        raise UpstreamUnavailable("The provider's stream was not valid UTF-8.")
+                    if ended and finish_reason is None:
+                        raise UpstreamUnavailable("The provider ended the stream before finishing.")
+        except LineTooLong:
+            raise UpstreamUnavailable("The provider sent a stream line over 1 MiB.") from None
         except (TimeoutError, httpx.HTTPError, httpx.StreamError) as exc:
             raise _mid_answer_failure(exc) from None
         finally:
@@ -191,14 +222,21 @@ class OpenAIProvider:
 
     async def _open(self, payload: bytes, headers: dict[str, str]) -> httpx.Response:
         """Send the request and wait, at most the first-byte timeout, for the response head."""
-        upstream_request = self._client.build_request(
-            "POST", self._url, content=payload, headers=headers
-        )
         try:
             async with asyncio.timeout(self._first_byte_timeout):
                 for attempt in range(CONNECT_ATTEMPTS):
                     try:
-                        return await self._client.send(upstream_request, stream=True)
+                        response = await self._transport.handle_async_request(
+                            httpx.Request(
+                                "POST",
+                                self._url,
+                                content=payload,
+                                headers=headers,
+                                extensions=self._extensions,
+                            )
+                        )
+                        logger.debug("POST %s: %d", self._url, response.status_code)
+                        return response
                     except httpx.TransportError as exc:
                         # Nothing reached the provider, so trying again is safe.
                         if not _not_connected(exc) or attempt + 1 == CONNECT_ATTEMPTS:
@@ -267,52 +305,22 @@ class _IdleTimer:
         self._handle.cancel()
 
 
-class _StrictUTF8(httpx.AsyncByteStream):
-    """Passes bytes through, raising UnicodeDecodeError at the first invalid UTF-8,
-    and UpstreamUnavailable at a line too long to buffer.
-
-    httpx decodes text with errors="replace", which would hand the client
-    U+FFFD in place of whatever the provider garbled.
-    """
-
-    def __init__(self, inner: httpx.AsyncByteStream | httpx.SyncByteStream) -> None:
-        assert isinstance(inner, httpx.AsyncByteStream)
-        self._inner = inner
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        line_bytes = 0
-        async for chunk in self._inner:
-            end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
-            line_bytes = len(chunk) - end - 1 if end >= 0 else line_bytes + len(chunk)
-            if line_bytes > MAX_STREAM_LINE_BYTES:
-                # An SSE parser buffers a line until it ends; this one never might.
-                raise UpstreamUnavailable("The provider sent a stream line over 1 MiB.")
-            pending = len(self._decoder.getstate()[0])
-            try:
-                self._decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                # Hand on the valid bytes before the bad ones, so events already whole
-                # still reach the client; then fail.
-                if exc.start > pending:
-                    yield chunk[: exc.start - pending]
-                raise
-            yield chunk
-        self._decoder.decode(b"", final=True)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 async def _read_capped(response: httpx.Response, cap: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in _async_stream(response):
         size += len(chunk)
         if size > cap:
             raise UpstreamUnavailable(f"The provider's answer was over {cap} bytes.")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _async_stream(response: httpx.Response) -> httpx.AsyncByteStream:
+    """The body as the transport gives it: identity-encoded, so no decoding layer."""
+    stream = response.stream
+    assert isinstance(stream, httpx.AsyncByteStream)
+    return stream
 
 
 def _not_connected(exc: Exception) -> bool:
@@ -339,7 +347,7 @@ def _mid_answer_failure(exc: Exception) -> UpstreamError:
     return UpstreamUnavailable("The connection to the provider failed mid-answer.")
 
 
-def _decode_chunk(data: str) -> _UpstreamChunk:
+def _decode_chunk(data: bytes) -> _UpstreamChunk:
     try:
         return _chunk_decoder.decode(data)
     except msgspec.DecodeError:
