@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import msgspec
 from litestar.types import Receive, Scope, Send
@@ -100,6 +100,14 @@ async def cancel_on_disconnect(
     receive: Receive, awaitable: Awaitable[T], task: asyncio.Task[Any]
 ) -> T:
     """Await `awaitable` in `task` (the current one), cancelling it if the client disconnects."""
+    # An answer ready at once (the echo provider's, a stream's first event when it is
+    # ready) is taken without arming anything: measured, the timer and the interrupt
+    # were about 3% of an echo chat.
+    step: Any = awaitable.__await__()
+    try:
+        yielded = step.send(None)
+    except StopIteration as ready:
+        return cast(T, ready.value)
     loop = asyncio.get_running_loop()
     left = Interrupt(task)
     watcher: asyncio.Task[None] | None = None
@@ -114,7 +122,7 @@ async def cancel_on_disconnect(
 
     timer = loop.call_later(WATCH_AFTER_SECONDS, start_watching)
     try:
-        return await awaitable
+        return cast(T, await _Pending(step, yielded))
     except asyncio.CancelledError:
         if left.caused():
             raise ClientDisconnected from None
