@@ -157,6 +157,9 @@ def aiohttp_transport() -> httpx.AsyncBaseTransport:
         return aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30),
             auto_decompress=False,
+            # Stateless: a cookie the provider sets for one caller's request must not
+            # ride along on the next caller's.
+            cookie_jar=aiohttp.DummyCookieJar(),
         )
 
     return AiohttpTransport(client=session)

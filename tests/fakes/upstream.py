@@ -49,6 +49,7 @@ class Stats:
     requests: int = 0
     open_connections: int = 0
     authorizations: list[str] = field(default_factory=list)
+    cookies: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
     closed_at: list[float] = field(default_factory=list)
 
@@ -98,6 +99,7 @@ class FakeUpstream:
 
         self.stats.requests += 1
         self.stats.authorizations.append(headers.get("authorization", ""))
+        self.stats.cookies.append(headers.get("cookie", ""))
         payload: dict[str, Any] = json.loads(body)
         model = str(payload.get("model", ""))
         self.stats.models.append(model)
@@ -215,11 +217,16 @@ async def _chunk(writer: asyncio.StreamWriter, data: bytes) -> None:
     await writer.drain()
 
 
+PLANTED_COOKIE = "upstream-session=planted"
+
+
 async def _respond(
     writer: asyncio.StreamWriter, status: int, body: bytes, headers: dict[str, str] | None = None
 ) -> None:
     lines = [f"HTTP/1.1 {status} {_STATUS_TEXT.get(status, 'Status')}"]
     lines += ["content-type: application/json", f"content-length: {len(body)}"]
+    # Providers set cookies (Cloudflare's, for one); a gateway must not hand them on.
+    lines.append(f"set-cookie: {PLANTED_COOKIE}; Path=/")
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
     await writer.drain()

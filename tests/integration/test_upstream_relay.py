@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -161,3 +162,18 @@ def test_an_unreachable_provider_is_a_502_not_a_timeout(
     response = httpx.post(live.url + path, json=_body(), timeout=10)
     assert response.status_code == 502
     assert "could not be reached" in response.json()["detail"]
+
+
+def test_cookies_the_provider_sets_are_not_sent_back(tmp_path: Path, upstream: Upstream) -> None:
+    # By host name: cookie jars refuse cookies for bare IP addresses, which would hide a jar.
+    live = start_server(
+        tmp_path, {"OPENAI_BASE_URL": upstream.base_url.replace("127.0.0.1", "localhost")}
+    )
+    try:
+        for _ in range(2):
+            assert httpx.post(live.url + "/api/chat", json=_body()).status_code == 200
+    finally:
+        live.stop()
+    cookies = upstream.stats()["cookies"]
+    assert isinstance(cookies, list)
+    assert cookies[-2:] == ["", ""]
