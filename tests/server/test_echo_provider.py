@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
+
 import pytest
 
 from streamspec._generated.models import ChatMessage, ChatRequest, Role
@@ -44,3 +48,30 @@ async def test_echo_stream_is_deltas_then_one_done() -> None:
     assert [type(e) for e in events] == [StreamChatDelta] * 3 + [StreamChatDone]
     deltas = [e.data.content for e in events if isinstance(e, StreamChatDelta)]
     assert "".join(deltas) == "a b c"
+
+
+async def test_paced_events_come_no_sooner_than_the_delay_apart() -> None:
+    provider = EchoProvider(delay_ms=20)
+    request = ChatRequest(messages=[ChatMessage(role=Role.user, content="one two three four")])
+    loop = asyncio.get_running_loop()
+    arrivals = [loop.time() async for _ in provider.stream(request)]
+    deltas = arrivals[:-1]  # the done follows the last delta at once
+    gaps = [later - earlier for earlier, later in itertools.pairwise(deltas)]
+    assert len(gaps) == 3
+    # At least the delay; late by the shared tick (1 ms) plus scheduling, bounded loosely.
+    assert all(0.020 <= gap < 0.1 for gap in gaps), gaps
+
+
+async def test_a_paced_stream_closed_while_it_sleeps_leaves_the_others_paced() -> None:
+    provider = EchoProvider(delay_ms=20)
+    request = ChatRequest(messages=[ChatMessage(role=Role.user, content="a b c")])
+    left = provider.stream(request)
+    await anext(left)
+    sleeping = asyncio.ensure_future(anext(left))
+    await asyncio.sleep(0.005)
+    sleeping.cancel()  # the client left mid-sleep: its waiter is cancelled, not woken
+    with contextlib.suppress(asyncio.CancelledError):
+        await sleeping
+    events = [event async for event in provider.stream(request)]
+    assert isinstance(events[-1], StreamChatDone)
+    assert len(events) == 4
