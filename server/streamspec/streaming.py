@@ -91,6 +91,10 @@ async def _next_disconnect(receive: Receive) -> None:
         pass
 
 
+def _delegate(iterator: Any) -> Generator[Any, Any, Any]:
+    return (yield from iterator)
+
+
 # Answers quicker than this never pay for a watcher task; a client that leaves is
 # still noticed within this long plus the time it takes to notice the disconnect.
 WATCH_AFTER_SECONDS = 0.05
@@ -104,6 +108,8 @@ async def cancel_on_disconnect(
     # ready) is taken without arming anything: measured, the timer and the interrupt
     # were about 3% of an echo chat.
     step: Any = awaitable.__await__()
+    if not hasattr(step, "send"):  # an iterator, as __await__ may return: make it a generator
+        step = _delegate(step)
     try:
         yielded = step.send(None)
     except StopIteration as ready:
@@ -213,14 +219,16 @@ class EventStream:
             try:
                 event = await (pending if pending is not None else anext(self._events))
             except StopAsyncIteration:  # a source that had to wait before ending
-                await self._send_body(send, loop, b"", True)
-                return
+                event = None
             except asyncio.CancelledError:
                 if self._stopping.caused():
                     raise _shutting_down() from None
                 raise
             finally:
                 self._waiting = False
+            if event is None:  # the end goes out now that the wait is over, not inside it
+                await self._send_body(send, loop, b"", True)
+                return
             body = encode_event(event)
 
     def _drain_ready(self, body: bytes) -> tuple[bytes, bool, Exception | None]:

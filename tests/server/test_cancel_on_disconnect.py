@@ -4,7 +4,8 @@ client leaves."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Iterator
+from typing import Any, cast
 
 import pytest
 
@@ -81,3 +82,16 @@ async def test_another_cancellation_still_propagates() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_an_awaitable_whose_await_is_a_plain_iterator_works_too() -> None:
+    class Plain:
+        def __await__(self) -> Iterator[None]:
+            return iter([None])  # one suspension, then the answer None
+
+    async def stays() -> Any:
+        await asyncio.sleep(3600)
+
+    # Typed as a generator in typeshed, but the data model allows any iterator.
+    plain = cast(Awaitable[str], Plain())
+    assert await cancel_on_disconnect(stays, plain, _current_task()) is None

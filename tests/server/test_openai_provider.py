@@ -280,6 +280,32 @@ async def test_a_stream_line_that_never_ends_is_refused_not_buffered() -> None:
         await _collect(_provider(handler))
 
 
+@pytest.mark.parametrize(
+    ("newline", "parts"),
+    [
+        (b"\n", [b"\xff"]),
+        (b"\r", [b"\xff"]),  # the last CR is held back: it may be half of a CRLF
+        (b"\r", [b"", b"\xff"]),  # the bad byte in the next read
+    ],
+    ids=["lf", "cr", "cr-bad-byte-in-next-read"],
+)
+async def test_events_wholly_before_invalid_utf8_are_relayed_then_it_fails(
+    newline: bytes, parts: list[bytes]
+) -> None:
+    first = b"data: " + json.dumps(_chunk("whole")).encode() + newline + newline
+    stream = _Chunked([first + parts[0], *parts[1:]])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream)
+
+    events = _provider(handler).stream(REQUEST)
+    delta = await anext(events)
+    assert isinstance(delta, StreamChatDelta)
+    assert delta.data.content == "whole"
+    with pytest.raises(UpstreamUnavailable, match="not valid UTF-8"):
+        await anext(events)
+
+
 async def test_an_oversized_completion_is_refused() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=b"x" * (17 * 1024 * 1024))

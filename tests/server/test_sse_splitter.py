@@ -6,11 +6,11 @@ import random
 
 import pytest
 
-from streamspec.providers.sse import LineTooLong, SSEDataSplitter
+from streamspec.providers.sse import EventTooLarge, SSEDataSplitter
 
 
 def _split(body: bytes, cuts: list[int]) -> list[bytes]:
-    splitter = SSEDataSplitter(max_line_bytes=1024)
+    splitter = SSEDataSplitter(max_event_bytes=1024)
     payloads: list[bytes] = []
     start = 0
     for end in [*cuts, len(body)]:
@@ -30,6 +30,9 @@ STREAMS = [
     (b"id: 1\n\n\n\n: only a comment\n\ndata: x\n\n", [b"x"]),
     (b"data: ends with a lone CR\r\r", [b"ends with a lone CR"]),
     (b"data: \xc3\xa9 stays bytes\n\n", [b"\xc3\xa9 stays bytes"]),
+    (b"\xef\xbb\xbfdata: after a BOM\n\n", [b"after a BOM"]),  # one leading BOM is dropped
+    (b"\xef\xbb\xbf\xef\xbb\xbfdata: x\n\ndata: y\n\n", [b"y"]),  # a second is a field name
+    (b"data: a\n\n\xef\xbb\xbfdata: b\n\n", [b"a"]),  # and so is a BOM mid-stream
 ]
 
 
@@ -44,19 +47,29 @@ def test_events_are_the_same_however_the_bytes_are_cut(body: bytes, expected: li
 
 
 def test_a_crlf_split_across_reads_is_one_line_end() -> None:
-    splitter = SSEDataSplitter(max_line_bytes=1024)
+    splitter = SSEDataSplitter(max_event_bytes=1024)
     assert splitter.feed(b"data: a\r\n\r") == []  # the last CR may be half of a CRLF
     assert splitter.feed(b"\ndata: b\r\n\r\n") == [b"a", b"b"]
 
 
-def test_a_line_past_the_cap_is_refused_before_it_ends() -> None:
-    splitter = SSEDataSplitter(max_line_bytes=16)
+def test_an_event_past_the_cap_is_refused_before_it_ends() -> None:
+    splitter = SSEDataSplitter(max_event_bytes=16)
     assert splitter.feed(b"data: short\n\ndata: 0123456789") == [b"short"]
-    with pytest.raises(LineTooLong):
+    with pytest.raises(EventTooLarge):
         splitter.feed(b"abcdef")
 
 
-def test_many_short_lines_in_one_event_are_not_one_long_line() -> None:
-    splitter = SSEDataSplitter(max_line_bytes=16)
-    assert splitter.feed(b"data: 0123456789\n" * 10) == []
-    assert splitter.feed(b"\n") == [b"\n".join([b"0123456789"] * 10)]
+def test_short_lines_that_never_end_their_event_are_refused_too() -> None:
+    splitter = SSEDataSplitter(max_event_bytes=64)
+    for _ in range(5):
+        assert splitter.feed(b": comment\n") == []
+    with pytest.raises(EventTooLarge):
+        splitter.feed(b": comment\n" * 3)
+
+
+def test_an_event_read_in_many_small_pieces_comes_out_whole() -> None:
+    splitter = SSEDataSplitter(max_event_bytes=1 << 20)
+    line = b"data: " + b"x" * 100_000
+    pieces = [line[i : i + 1400] for i in range(0, len(line), 1400)]
+    assert all(splitter.feed(piece) == [] for piece in pieces)
+    assert splitter.feed(b"\n\n") == [b"x" * 100_000]

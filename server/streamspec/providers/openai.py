@@ -43,7 +43,7 @@ from streamspec.errors import (
 )
 from streamspec.interrupts import Interrupt
 from streamspec.providers import ProviderEvent
-from streamspec.providers.sse import LineTooLong, SSEDataSplitter
+from streamspec.providers.sse import EventTooLarge, SSEDataSplitter
 
 
 class _UpstreamUsage(msgspec.Struct):
@@ -89,9 +89,9 @@ _chunk_decoder = msgspec.json.Decoder(_UpstreamChunk)
 _encoder = msgspec.json.Encoder()
 _FINISH_REASONS = {reason.value: reason for reason in FinishReason}
 _STREAM_END = b"[DONE]"
-# What one answer, or one line of a stream, may hold before the provider is deemed broken.
+# What one answer, or one event of a stream, may hold before the provider is deemed broken.
 MAX_COMPLETION_BYTES = 16 * 1024 * 1024
-MAX_STREAM_LINE_BYTES = 1024 * 1024
+MAX_STREAM_EVENT_BYTES = 1024 * 1024
 # A provider asking for longer than this is told to callers as this.
 MAX_RETRY_AFTER = 3600
 # Retries happen only while connecting: once a byte is sent, a retry could bill twice.
@@ -165,7 +165,7 @@ class OpenAIProvider:
         usage: Usage | msgspec.UnsetType = msgspec.UNSET
         response = await self._open(self._payload(request, stream=True), self._stream_headers)
         idle = _IdleTimer(self._idle_timeout)
-        splitter = SSEDataSplitter(MAX_STREAM_LINE_BYTES)
+        splitter = SSEDataSplitter(MAX_STREAM_EVENT_BYTES)
         utf8 = codecs.getincrementaldecoder("utf-8")()
         try:
             _raise_for_status(response)
@@ -185,7 +185,7 @@ class OpenAIProvider:
                     chunk = chunk[: max(0, exc.start - len(utf8.getstate()[0]))]
                     bad_utf8 = True
                 payloads = splitter.feed(chunk) if chunk else []
-                if ended:
+                if ended or bad_utf8:  # a CR held back may end the last whole event
                     payloads += splitter.end()
                 for data in payloads:
                     if not data:
@@ -207,8 +207,8 @@ class OpenAIProvider:
                         raise UpstreamUnavailable("The provider's stream was not valid UTF-8.")
                     if ended and finish_reason is None:
                         raise UpstreamUnavailable("The provider ended the stream before finishing.")
-        except LineTooLong:
-            raise UpstreamUnavailable("The provider sent a stream line over 1 MiB.") from None
+        except EventTooLarge:
+            raise UpstreamUnavailable("The provider sent a stream event over 1 MiB.") from None
         except (TimeoutError, httpx.HTTPError, httpx.StreamError) as exc:
             raise _mid_answer_failure(exc) from None
         finally:

@@ -5,44 +5,86 @@ splits it into lines and runs a Python step per line; at the 50 events one provi
 write usually holds, that was a tenth of the relay's CPU (see docs/benchmarks.md).
 Here a chunk is split into events with `bytes.split`, and an event that is a single
 `data:` line, which is what OpenAI-compatible providers send, costs one slice.
-Anything else (comments, `id:`, `retry:`, several `data:` lines, CR line ends) takes
-the line-by-line path of the WHATWG parsing rules. Payloads stay bytes, for
-msgspec to decode without an intermediate str.
+Anything else (comments, `id:`, `retry:`, several `data:` lines) takes the
+line-by-line path of the WHATWG parsing rules. Payloads stay bytes, for msgspec to
+decode without an intermediate str.
 """
 
 from __future__ import annotations
 
 _DATA = b"data:"
+_BOM = b"\xef\xbb\xbf"
 
 
-class LineTooLong(Exception):
-    """A line grew past the cap without ending: the stream is not one to buffer."""
+class EventTooLarge(Exception):
+    """An event grew past the cap without ending: the stream is not one to buffer."""
 
 
 class SSEDataSplitter:
     """Feeds on a stream's bytes; returns the data of each event the bytes complete.
 
     Follows https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
-    for what a relay needs: fields other than `data` are read past, an event with no
-    data is not dispatched, and bytes after the last blank line wait for more.
+    for what a relay needs: one leading BOM is dropped; CR, LF and CRLF all end a
+    line; fields other than `data` are read past; an event with no data is not
+    dispatched; bytes after the last blank line wait for more, and are discarded if
+    the stream ends. The bytes of an unfinished event are kept as a list and joined
+    once, when the event completes, so a long event costs linear time.
     """
 
-    def __init__(self, max_line_bytes: int) -> None:
-        self._max_line_bytes = max_line_bytes
-        self._tail = b""
+    def __init__(self, max_event_bytes: int) -> None:
+        self._max_event_bytes = max_event_bytes
+        self._pending: list[bytes] = []  # the unfinished event, line ends already LF
+        self._pending_bytes = 0
+        self._held_cr = False  # a CR ending the last read: maybe the first half of a CRLF
+        self._start: bytes | None = b""  # until the first bytes are seen: a partial BOM
 
     def feed(self, chunk: bytes) -> list[bytes]:
-        buffer = self._tail + chunk if self._tail else chunk
-        held = b""
-        if b"\r" in buffer:
-            if buffer.endswith(b"\r"):  # maybe the first half of a CRLF: wait for the next byte
-                buffer, held = buffer[:-1], b"\r"
-            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        blocks = buffer.split(b"\n\n")
+        if self._start is not None:
+            chunk = self._start + chunk
+            if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+                self._start = chunk
+                return []
+            self._start = None
+            if chunk.startswith(_BOM):
+                chunk = chunk[len(_BOM) :]
+        if self._held_cr:
+            chunk = b"\r" + chunk
+            self._held_cr = False
+        if b"\r" in chunk:
+            if chunk.endswith(b"\r"):
+                chunk = chunk[:-1]
+                self._held_cr = True
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return self._take(chunk)
+
+    def end(self) -> list[bytes]:
+        """At the end of the stream: a held CR was a line end after all."""
+        if not self._held_cr:
+            return []
+        self._held_cr = False
+        return self._take(b"\n")
+
+    def _take(self, data: bytes) -> list[bytes]:
+        if not data:
+            return []
+        ends_event = b"\n\n" in data or (
+            data[:1] == b"\n" and bool(self._pending) and self._pending[-1][-1:] == b"\n"
+        )
+        if not ends_event:
+            self._pending.append(data)
+            self._pending_bytes += len(data)
+            if self._pending_bytes > self._max_event_bytes:
+                raise EventTooLarge
+            return []
+        if self._pending:
+            self._pending.append(data)
+            data = b"".join(self._pending)
+        blocks = data.split(b"\n\n")
         tail = blocks.pop()
-        if len(tail) - tail.rfind(b"\n") - 1 > self._max_line_bytes:
-            raise LineTooLong
-        self._tail = tail + held
+        self._pending = [tail] if tail else []
+        self._pending_bytes = len(tail)
+        if self._pending_bytes > self._max_event_bytes:
+            raise EventTooLarge
         payloads: list[bytes] = []
         for block in blocks:
             if block.startswith(_DATA) and b"\n" not in block:
@@ -50,12 +92,6 @@ class SSEDataSplitter:
             else:
                 payloads.extend(_parse_lines(block))
         return payloads
-
-    def end(self) -> list[bytes]:
-        """At the end of the stream: a held CR was a line end after all. Bytes after the
-        last blank line are an unfinished event, which the rules discard."""
-        tail, self._tail = self._tail, b""
-        return self.feed(tail[:-1] + b"\n") if tail.endswith(b"\r") else []
 
 
 def _parse_lines(block: bytes) -> list[bytes]:
