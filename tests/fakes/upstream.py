@@ -15,6 +15,7 @@ malformed chunk. The request's `model` picks the behaviour:
                          answer with that status (429 with Retry-After: 7)
     fault-redirect       answer 307 to another address
     fault-garbled        answer 200 with a body that is not a completion
+    fault-bad-http       answer with a status line that is not HTTP
     fault-noise          stream with CRLF, comments, id/retry lines, empty events, and each
                          event split across two writes: the reply must still arrive intact
     fault-u2028          a reply holding raw U+2028/U+2029 inside its JSON strings
@@ -129,6 +130,10 @@ class FakeUpstream:
         if model == "fault-redirect":
             await _respond(writer, 307, b"", {"Location": "http://127.0.0.1:9/v1/chat/completions"})
             return True
+        if model == "fault-bad-http":
+            writer.write(b"HTTP/1.1 OK-ish\r\nnot a header line\r\n\r\n")
+            await writer.drain()
+            return False
         if model == "fault-garbled":
             await _respond(writer, 200, b'{"object": "not a completion"}')
             return True

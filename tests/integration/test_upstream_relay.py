@@ -86,6 +86,7 @@ def test_default_model_is_used_when_the_request_names_none(
         ("fault-503", 502),
         ("fault-redirect", 502),
         ("fault-garbled", 502),
+        ("fault-bad-http", 502),
         ("fault-429", 429),
     ],
 )
