@@ -416,9 +416,10 @@ def run_wrk(
 @dataclass
 class Results:
     chat: dict[str, float] = field(default_factory=dict)
+    """Per server, the median of its rounds."""
     stream: dict[str, float] = field(default_factory=dict)
-    chat_latency: dict[str, str] = field(default_factory=dict)
-    stream_latency: dict[str, str] = field(default_factory=dict)
+    chat_rounds: dict[str, list[float]] = field(default_factory=dict)
+    stream_rounds: dict[str, list[float]] = field(default_factory=dict)
     relay_stream: float | None = None
     relay_chat: float | None = None
     ttft: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -431,6 +432,7 @@ class Results:
 @dataclass
 class Options:
     duration: float
+    rounds: int
     warmup: float
     paced_streams: int
     workers: int
@@ -446,8 +448,10 @@ class Bench:
         self.progress = progress
         self.results = Results()
 
-    def timed_wrk(self, label: str, server: Running, path: str, lua: Path, cpus: str) -> float:
-        if self.o.warmup:
+    def timed_wrk(
+        self, label: str, server: Running, path: str, lua: Path, cpus: str, warm: bool = True
+    ) -> float:
+        if self.o.warmup and warm:
             self.progress.begin(f"{label}: warm-up")
             run_wrk(self.progress, server.port, path, lua, self.o.warmup, cpus)
             self.progress.done("done")
@@ -470,20 +474,42 @@ class Bench:
         server = self.processes.start(label or name, command_for(name, workers), cpus, env)
         return server
 
-    def echo(self, name: str) -> None:
-        env = clean_env(OURS_ENV) if name == "ours" else None
-        server = self.start(name, env=env)
+    def echo(self) -> None:
+        """Every server measured in turn, round after round, and each one's median kept: the
+        peers are compared under the same drift of this shared machine, not minutes apart."""
+        servers: dict[str, Running] = {}
         try:
-            check_echo(server)
-            self.progress.done(f"port {server.port}, answers as the echo contract says")
-            self.results.chat[name] = self.timed_wrk(
-                f"{name}: echo chat", server, "/api/chat", WRK_CHAT, LOAD_CPU
-            )
-            self.results.stream[name] = self.timed_wrk(
-                f"{name}: echo stream (50 deltas)", server, "/api/chat/stream", WRK_STREAM, LOAD_CPU
-            )
+            for name in self.o.servers:
+                env = clean_env(OURS_ENV) if name == "ours" else None
+                server = servers[name] = self.start(name, env=env)
+                check_echo(server)
+                self.progress.done(f"port {server.port}, answers as the echo contract says")
+            for round_index in range(self.o.rounds):
+                for name, server in servers.items():
+                    label = f"{name} (round {round_index + 1}/{self.o.rounds})"
+                    first = round_index == 0
+                    self.results.chat_rounds.setdefault(name, []).append(
+                        self.timed_wrk(
+                            f"{label}: echo chat", server, "/api/chat", WRK_CHAT, LOAD_CPU, first
+                        )
+                    )
+                    self.results.stream_rounds.setdefault(name, []).append(
+                        self.timed_wrk(
+                            f"{label}: echo stream (50 deltas)",
+                            server,
+                            "/api/chat/stream",
+                            WRK_STREAM,
+                            LOAD_CPU,
+                            first,
+                        )
+                    )
         finally:
-            self.processes.stop(server)
+            for server in servers.values():
+                self.processes.stop(server)
+        for name, rates in self.results.chat_rounds.items():
+            self.results.chat[name] = statistics.median(rates)
+        for name, rates in self.results.stream_rounds.items():
+            self.results.stream[name] = statistics.median(rates)
 
     def relay_and_ttft(self) -> None:
         self.progress.begin("fast upstream: start on CPU 0")
@@ -667,8 +693,7 @@ class Bench:
 
     def run(self) -> Results:
         if "echo" in self.o.sections:
-            for name in self.o.servers:
-                self.echo(name)
+            self.echo()
         if {"relay", "ttft"} & set(self.o.sections):
             self.relay_and_ttft()
         if "paced" in self.o.sections:
@@ -688,7 +713,7 @@ def count_steps(o: Options) -> int:
     warm = 2 if o.warmup else 1
     steps = 0
     if "echo" in o.sections:
-        steps += len(o.servers) * (1 + 2 * warm)
+        steps += len(o.servers) * (1 + 2 * warm + 2 * (o.rounds - 1))
     if {"relay", "ttft"} & set(o.sections):
         steps += 2 + (2 * warm if "relay" in o.sections else 0)
         steps += 2 if "ttft" in o.sections else 0
@@ -789,6 +814,16 @@ def report(r: Results, o: Options) -> str:
             f"{_num(r.relay_stream):>18} |"
         )
     lines.append("")
+    if r.chat_rounds:
+        lines.append(
+            f"Echo rows: the median of {o.rounds} round(s), the servers taking turns; "
+            "each round's chat req/s and streams/s:"
+        )
+        for name in r.chat_rounds:
+            chats = ", ".join(_num(rate) for rate in r.chat_rounds[name])
+            streams = ", ".join(_num(rate) for rate in r.stream_rounds.get(name, []))
+            lines.append(f"  {name:<14} chat {chats}; streams {streams}")
+        lines.append("")
     if r.ttft:
         lines.append(
             f"Time to first token, {CONNECTIONS} concurrent streams (upstream paces 10 ms):"
@@ -853,7 +888,10 @@ ALL_CPUS: set[int] = set()
 
 def parse_args() -> Options:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--duration", type=float, default=6.0, help="seconds per measurement")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="echo measurements per server (median kept)"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: 3 s each, 200 paced streams"
     )
@@ -868,9 +906,10 @@ def parse_args() -> Options:
     for value, allowed in ((servers, SERVERS), (sections, SECTIONS)):
         if unknown := set(value) - set(allowed):
             parser.error(f"unknown {', '.join(sorted(unknown))}; choose from {', '.join(allowed)}")
-    duration = 3.0 if args.quick and args.duration == 10.0 else args.duration
+    duration = 3.0 if args.quick and args.duration == 6.0 else args.duration
     return Options(
         duration=duration,
+        rounds=1 if args.quick and args.rounds == 3 else max(1, args.rounds),
         warmup=1.0 if args.quick else 2.0,
         paced_streams=args.paced_streams or (200 if args.quick else 1000),
         workers=args.workers,
