@@ -888,7 +888,7 @@ ALL_CPUS: set[int] = set()
 
 def parse_args() -> Options:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=6.0, help="seconds per measurement")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument(
         "--rounds", type=int, default=3, help="echo measurements per server (median kept)"
     )
@@ -906,7 +906,7 @@ def parse_args() -> Options:
     for value, allowed in ((servers, SERVERS), (sections, SECTIONS)):
         if unknown := set(value) - set(allowed):
             parser.error(f"unknown {', '.join(sorted(unknown))}; choose from {', '.join(allowed)}")
-    duration = 3.0 if args.quick and args.duration == 6.0 else args.duration
+    duration = 3.0 if args.quick and args.duration == 10.0 else args.duration
     return Options(
         duration=duration,
         rounds=1 if args.quick and args.rounds == 3 else max(1, args.rounds),
