@@ -312,3 +312,25 @@ async def test_an_oversized_completion_is_refused() -> None:
 
     with pytest.raises(UpstreamUnavailable, match="over"):
         await _provider(handler).complete(REQUEST)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", ""])
+async def test_a_stream_answered_as_something_else_is_refused(content_type: str) -> None:
+    body = _events(_chunk("looks like SSE"), _chunk(finish="stop"))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": content_type} if content_type else {}
+        return httpx.Response(200, headers=headers, stream=_Chunked([body]))
+
+    with pytest.raises(UpstreamUnavailable, match="not an event stream"):
+        await _collect(_provider(handler))
+
+
+async def test_an_event_stream_with_parameters_is_accepted() -> None:
+    body = _events(_chunk("ok"), _chunk(finish="stop"))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "Text/Event-Stream; charset=utf-8"}
+        return httpx.Response(200, headers=headers, stream=_Chunked([body]))
+
+    assert _text(await _collect(_provider(handler))) == "ok"

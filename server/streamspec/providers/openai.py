@@ -169,6 +169,8 @@ class OpenAIProvider:
         utf8 = codecs.getincrementaldecoder("utf-8")()
         try:
             _raise_for_status(response)
+            if not _is_event_stream(response):
+                raise UpstreamUnavailable("The provider's answer was not an event stream.")
             chunks = aiter(_async_stream(response))
             ended = False
             while not ended:
@@ -176,14 +178,7 @@ class OpenAIProvider:
                     chunk = await idle.wait(anext(chunks))
                 except StopAsyncIteration:
                     chunk, ended = b"", True
-                # Strict UTF-8: the events wholly before a bad byte still go out, then
-                # the stream fails, rather than hand the client U+FFFD for what was sent.
-                bad_utf8 = False
-                try:
-                    utf8.decode(chunk, final=ended)
-                except UnicodeDecodeError as exc:
-                    chunk = chunk[: max(0, exc.start - len(utf8.getstate()[0]))]
-                    bad_utf8 = True
+                chunk, bad_utf8 = _valid_utf8_prefix(utf8, chunk, final=ended)
                 payloads = splitter.feed(chunk) if chunk else []
                 if ended or bad_utf8:  # a CR held back may end the last whole event
                     payloads += splitter.end()
@@ -314,6 +309,27 @@ async def _read_capped(response: httpx.Response, cap: int) -> bytes:
             raise UpstreamUnavailable(f"The provider's answer was over {cap} bytes.")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _valid_utf8_prefix(
+    decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool
+) -> tuple[bytes, bool]:
+    """The chunk, or its part before the first invalid UTF-8, and whether it was cut.
+
+    Strict UTF-8: the events wholly before a bad byte still go out, then the stream
+    fails, rather than hand the client U+FFFD for whatever the provider garbled.
+    """
+    try:
+        decoder.decode(chunk, final=final)
+    except UnicodeDecodeError as exc:
+        # exc.start counts the bytes the decoder held back from earlier chunks too.
+        return chunk[: max(0, exc.start - len(decoder.getstate()[0]))], True
+    return chunk, False
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.partition(";")[0].strip().lower() == "text/event-stream"
 
 
 def _async_stream(response: httpx.Response) -> httpx.AsyncByteStream:
