@@ -21,6 +21,7 @@ from streamspec.chat_page import chat_page_route_handlers
 from streamspec.contract import contract_yaml
 from streamspec.docs import docs_route_handlers
 from streamspec.errors import exception_handlers
+from streamspec.gc_tuning import tuned_for_serving
 from streamspec.providers import Provider
 from streamspec.providers.echo import EchoProvider
 from streamspec.providers.openai import OpenAIProvider
@@ -61,7 +62,8 @@ def create_app(
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         shutdown.install_signal_handler()
         try:
-            yield
+            with tuned_for_serving():
+                yield
         finally:
             if owned_transport is not None:
                 await owned_transport.aclose()
