@@ -47,8 +47,25 @@ def encode_event(event: Any) -> bytes:
 COALESCE_BYTES = 64 * 1024
 
 
+def _start(awaitable: Awaitable[Any]) -> _Pending:
+    """Step `awaitable` once, by hand, without a trip through the event loop.
+
+    Ready at once, it raises StopIteration carrying the result, as a generator does;
+    otherwise the returned `_Pending` finishes it when awaited, so nothing is lost or
+    read twice.
+    """
+    step: Any = awaitable.__await__()
+    if not hasattr(step, "send"):  # an iterator, as __await__ may return: make it a generator
+        step = _delegate(step)
+    return _Pending(step, step.send(None))
+
+
+def _delegate(iterator: Any) -> Generator[Any, Any, Any]:
+    return (yield from iterator)
+
+
 class _Pending:
-    """An `__anext__` of the event source that had to wait: awaiting this finishes it."""
+    """An awaitable that had to wait after its first step: awaiting this finishes it."""
 
     __slots__ = ("_step", "_yielded")
 
@@ -91,10 +108,6 @@ async def _next_disconnect(receive: Receive) -> None:
         pass
 
 
-def _delegate(iterator: Any) -> Generator[Any, Any, Any]:
-    return (yield from iterator)
-
-
 # Answers quicker than this never pay for a watcher task; a client that leaves is
 # still noticed within this long plus the time it takes to notice the disconnect.
 WATCH_AFTER_SECONDS = 0.05
@@ -107,11 +120,8 @@ async def cancel_on_disconnect(
     # An answer ready at once (the echo provider's, a stream's first event when it is
     # ready) is taken without arming anything: measured, the timer and the interrupt
     # were about 3% of an echo chat.
-    step: Any = awaitable.__await__()
-    if not hasattr(step, "send"):  # an iterator, as __await__ may return: make it a generator
-        step = _delegate(step)
     try:
-        yielded = step.send(None)
+        pending = _start(awaitable)
     except StopIteration as ready:
         return cast(T, ready.value)
     loop = asyncio.get_running_loop()
@@ -128,7 +138,7 @@ async def cancel_on_disconnect(
 
     timer = loop.call_later(WATCH_AFTER_SECONDS, start_watching)
     try:
-        return cast(T, await _Pending(step, yielded))
+        return cast(T, await pending)
     except asyncio.CancelledError:
         if left.caused():
             raise ClientDisconnected from None
@@ -234,16 +244,15 @@ class EventStream:
     def _drain_ready(self, body: bytes) -> tuple[bytes, bool, Exception | None]:
         """Append the events the source can give without waiting.
 
-        Each `__anext__` is stepped by hand: if it completes at once its event
-        joins this write; if it has to wait, it is kept in `_pending` and the
-        next loop awaits it, so nothing is lost or read twice.
+        Each `__anext__` is stepped by hand (`_start`): if it completes at once its
+        event joins this write; if it has to wait, it is kept in `_pending` and the
+        next loop awaits it.
         """
         parts = [body]
         size = len(body)
         while size < COALESCE_BYTES:
-            step: Any = self._events.__anext__()
             try:
-                yielded = step.send(None)
+                pending = _start(self._events.__anext__())
             except StopIteration as ready:
                 part = encode_event(ready.value)
                 parts.append(part)
@@ -253,7 +262,7 @@ class EventStream:
                 return b"".join(parts), True, None
             except Exception as exc:  # sent after the events before it
                 return b"".join(parts), True, exc
-            self._pending = _Pending(step, yielded)
+            self._pending = pending
             break
         return b"".join(parts), False, None
 

@@ -67,16 +67,15 @@ class SSEDataSplitter:
     def _take(self, data: bytes) -> list[bytes]:
         if not data:
             return []
-        ends_event = b"\n\n" in data or (
-            data[:1] == b"\n" and bool(self._pending) and self._pending[-1][-1:] == b"\n"
-        )
-        if not ends_event:
-            self._pending.append(data)
-            self._pending_bytes += len(data)
-            if self._pending_bytes > self._max_event_bytes:
-                raise EventTooLarge
-            return []
         if self._pending:
+            # Join the unfinished event only once a blank line ends it, possibly
+            # across the boundary between the last read and this one.
+            if b"\n\n" not in data and not (data[:1] == b"\n" and self._pending[-1][-1:] == b"\n"):
+                self._pending.append(data)
+                self._pending_bytes += len(data)
+                if self._pending_bytes > self._max_event_bytes:
+                    raise EventTooLarge
+                return []
             self._pending.append(data)
             data = b"".join(self._pending)
         blocks = data.split(b"\n\n")
