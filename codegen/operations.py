@@ -1,12 +1,16 @@
 """Our own generator: the server's operation interface and the typed events of each stream.
 
 Neither third-party generator links an SSE event name to its payload model
-through `contentSchema`; this module does, from the spec itself.
+through `contentSchema`, nor gives a server typed parameters and answers; this
+module reads both from the spec itself. What it cannot express faithfully it
+refuses with one line naming the operation and the construct.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from .spec import PY_HEADER, Spec, SpecError, pascal_case, resolve_ref, schema_name, snake_case
@@ -14,13 +18,73 @@ from .spec import PY_HEADER, Spec, SpecError, pascal_case, resolve_ref, schema_n
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 JSON = "application/json"
 EVENT_STREAM = "text/event-stream"
+PROBLEM = "application/problem+json"
+SUCCESS_STATUSES = (200, 201, 202, 204)
+PARAMETER_LOCATIONS = ("path", "query", "header")
+# Set by the gateway on every answer, never by a handler.
+GATEWAY_HEADERS = frozenset(
+    {"x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"}
+)
+# The documented extension that names the event ending a stream normally.
+STREAM_END_EXTENSION = "x-streamspec-end"
+# What SSE calls an event that has no `event:` line.
+DEFAULT_EVENT = "message"
+
+_PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+_NUMBER_BOUNDS = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "multipleOf": "multiple_of",
+}
+_STRING_BOUNDS = {"minLength": "min_length", "maxLength": "max_length", "pattern": "pattern"}
+_ARRAY_BOUNDS = {"minItems": "min_length", "maxItems": "max_length"}
 
 
 @dataclass(frozen=True)
 class StreamEvent:
     class_name: str
-    event: str
+    event: str  # the SSE event name; "message" in a data-only stream
     data_type: str
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    events: tuple[StreamEvent, ...]
+    named: bool  # each event has an `event:` line
+    end_event: str | None  # the event that ends the stream normally, if any
+    end_sentinel: str | None  # data-only streams: the data line that ends it, e.g. [DONE]
+    error_event: str | None  # the event whose data is a problem
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    name: str  # as on the wire
+    field: str  # the Python identifier
+    location: str  # path, query or header
+    required: bool
+    annotation: str  # for the handler's signature
+    validated: str  # the same type with the contract's bounds, for the parameters Struct
+    default: str | None  # a Python literal
+    array: bool
+
+
+@dataclass(frozen=True)
+class HeaderSpec:
+    name: str
+    field: str
+    required: bool
+    annotation: str
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    status: int
+    media_type: str | None  # None: no content
+    body_type: str | None
+    headers: tuple[HeaderSpec, ...]
+    class_name: str | None  # the answer class a handler returns, when it must choose
 
 
 @dataclass(frozen=True)
@@ -30,12 +94,44 @@ class OperationSpec:
     http_method: str
     path: str
     summary: str
+    parameters: tuple[ParameterSpec, ...]
     request_type: str | None
-    response_type: str
-    media_type: str
+    body_required: bool
+    responses: tuple[ResponseSpec, ...]
     error_statuses: tuple[int, ...]
+    problem_types: frozenset[str]
     secured: bool
-    events: tuple[StreamEvent, ...]
+    stream: StreamSpec | None
+
+    @property
+    def prefix(self) -> str:
+        return pascal_case(self.operation_id)
+
+    @property
+    def media_type(self) -> str | None:
+        return EVENT_STREAM if self.stream else self.responses[0].media_type
+
+    @property
+    def events(self) -> tuple[StreamEvent, ...]:
+        return self.stream.events if self.stream else ()
+
+    @property
+    def response_type(self) -> str:
+        """What the handler returns (for a stream: the type of each event)."""
+        if self.stream:
+            return f"{self.prefix}Event"
+        if self.answers_choose:
+            return " | ".join(str(r.class_name) for r in self.responses)
+        return self.responses[0].body_type or "None"
+
+    @property
+    def answers_choose(self) -> bool:
+        """Whether the handler says which answer it gives (a status, or headers)."""
+        return len(self.responses) > 1 or bool(self.responses[0].headers)
+
+    @property
+    def parameters_class(self) -> str | None:
+        return f"{self.prefix}Parameters" if self.parameters else None
 
 
 def read_operations(spec: Spec) -> list[OperationSpec]:
@@ -57,37 +153,47 @@ def _read_operation(spec: Spec, path: str, method: str, op: dict[str, Any]) -> O
     operation_id = op.get("operationId")
     if not isinstance(operation_id, str):
         raise SpecError(f"{where}: every operation needs an operationId")
-    if op.get("parameters") or spec["paths"][path].get("parameters"):
-        raise SpecError(f"{where}: parameters are not supported by the generator yet")
+    where = f"{operation_id} ({where})"
+    parameters = _read_parameters(spec, path, op, where)
 
     request_type = None
+    body_required = False
     if "requestBody" in op:
-        content = resolve_ref(spec, op["requestBody"]).get("content", {})
+        body = resolve_ref(spec, op["requestBody"])
+        content = body.get("content", {})
         if set(content) != {JSON}:
-            raise SpecError(f"{where}: request bodies must be {JSON} only")
-        request_type = schema_name(content[JSON].get("schema"), f"{where} request body")
+            raise SpecError(f"{where}: request bodies must be {JSON} only, got {sorted(content)}")
+        request_type = python_type(spec, content[JSON].get("schema"), f"{where} request body")
+        body_required = body.get("required", False) is True
 
     responses: dict[Any, Any] = op.get("responses", {})
-    statuses = [str(status) for status in responses]
-    if "200" not in statuses:
-        raise SpecError(f"{where}: no 200 response")
-    for status in statuses:
-        if not status.isdigit():
+    for status in responses:
+        if not str(status).isdigit():
             raise SpecError(f"{where}: response {status!r} is not a plain status code")
-    error_statuses = tuple(sorted(int(s) for s in statuses if int(s) >= 400))
+    statuses = sorted(int(status) for status in responses)
+    error_statuses = tuple(s for s in statuses if s >= 400)
+    success = [s for s in statuses if s < 400]
+    for status in success:
+        if status not in SUCCESS_STATUSES:
+            raise SpecError(
+                f"{where}: success status {status} is not supported (only {SUCCESS_STATUSES})"
+            )
+    if not success:
+        raise SpecError(f"{where}: no success response (2xx)")
+    problem_types = _problem_types(spec, responses, error_statuses, where)
 
-    ok_content = resolve_ref(spec, responses.get("200", responses.get(200))).get("content", {})
-    events: tuple[StreamEvent, ...] = ()
-    if set(ok_content) == {JSON}:
-        media_type = JSON
-        response_type = schema_name(ok_content[JSON].get("schema"), f"{where} 200")
-    elif set(ok_content) == {EVENT_STREAM}:
-        media_type = EVENT_STREAM
-        prefix = pascal_case(operation_id)
-        response_type = f"{prefix}Event"
-        events = _read_events(spec, prefix, ok_content[EVENT_STREAM], where)
-    else:
-        raise SpecError(f"{where}: 200 must be {JSON} or {EVENT_STREAM}, got {sorted(ok_content)}")
+    stream = None
+    read: list[ResponseSpec] = []
+    for status in success:
+        response = resolve_ref(spec, responses.get(str(status), responses.get(status)))
+        content = response.get("content") or {}
+        if EVENT_STREAM in content:
+            if len(success) > 1 or set(content) != {EVENT_STREAM}:
+                raise SpecError(f"{where}: a {EVENT_STREAM} answer must be the only success")
+            stream = _read_stream(spec, operation_id, content[EVENT_STREAM], problem_types, where)
+        read.append(_read_response(spec, operation_id, status, response, where))
+    if stream is None and len(read) == 1 and not read[0].headers:
+        read = [_without_class(read[0])]
 
     security = op.get("security", spec.get("security")) or []
     if not isinstance(security, list):
@@ -95,69 +201,335 @@ def _read_operation(spec: Spec, path: str, method: str, op: dict[str, Any]) -> O
     summary = op.get("summary")
     if not isinstance(summary, str) or not summary.strip():
         raise SpecError(f"{where}: every operation needs a summary")
-    if '"""' in summary or "\\" in summary:
-        raise SpecError(f"{where}: the summary cannot become a docstring")
+    if '"""' in summary or "\\" in summary or "*/" in summary:
+        raise SpecError(f"{where}: the summary cannot become a docstring or comment")
     return OperationSpec(
         operation_id=operation_id,
         method_name=snake_case(operation_id),
         http_method=method.upper(),
         path=path,
         summary=summary.strip(),
+        parameters=parameters,
         request_type=request_type,
-        response_type=response_type,
-        media_type=media_type,
+        body_required=body_required,
+        responses=tuple(read),
         error_statuses=error_statuses,
+        problem_types=problem_types,
         secured=bool(security) and all(requirement for requirement in security),
-        events=events,
+        stream=stream,
     )
 
 
-def _read_events(
-    spec: Spec, prefix: str, media: dict[str, Any], where: str
-) -> tuple[StreamEvent, ...]:
+def _without_class(response: ResponseSpec) -> ResponseSpec:
+    return ResponseSpec(response.status, response.media_type, response.body_type, (), None)
+
+
+def _problem_types(
+    spec: Spec, responses: dict[Any, Any], statuses: tuple[int, ...], where: str
+) -> frozenset[str]:
+    """The schemas of the operation's problem responses: an event carrying one is an error."""
+    names: set[str] = set()
+    for status in statuses:
+        response = resolve_ref(spec, responses.get(str(status), responses.get(status)))
+        media = (response.get("content") or {}).get(PROBLEM)
+        if media is not None:
+            names.add(schema_name(media.get("schema"), f"{where} {status}"))
+    return frozenset(names)
+
+
+def _read_response(
+    spec: Spec, operation_id: str, status: int, response: dict[str, Any], where: str
+) -> ResponseSpec:
+    content = response.get("content") or {}
+    where = f"{where} {status}"
+    media_type: str | None
+    if not content:
+        media_type, body_type = None, None
+    elif set(content) == {JSON}:
+        media_type, body_type = JSON, python_type(spec, content[JSON].get("schema"), where)
+    elif set(content) == {EVENT_STREAM}:
+        media_type, body_type = EVENT_STREAM, None
+    else:
+        raise SpecError(f"{where}: content must be {JSON} or {EVENT_STREAM}, got {sorted(content)}")
+    if status == 204 and media_type is not None:
+        raise SpecError(f"{where}: a 204 answer has no content")
+    headers: list[HeaderSpec] = []
+    for name, header_ref in (response.get("headers") or {}).items():
+        if name.lower() in GATEWAY_HEADERS or name.lower() == "content-type":
+            continue
+        header = resolve_ref(spec, header_ref)
+        schema = resolve_ref(spec, header.get("schema", {}))
+        kind = schema.get("type")
+        if kind not in _PRIMITIVES:
+            raise SpecError(f"{where}: header {name}: only string, integer, number or boolean")
+        headers.append(
+            HeaderSpec(
+                name, _identifier(name, where), header.get("required") is True, _PRIMITIVES[kind]
+            )
+        )
+    phrase = pascal_case(HTTPStatus(status).phrase.title().replace(" ", ""))
+    class_name = None if media_type == EVENT_STREAM else f"{pascal_case(operation_id)}{phrase}"
+    return ResponseSpec(status, media_type, body_type, tuple(headers), class_name)
+
+
+def _read_parameters(
+    spec: Spec, path: str, op: dict[str, Any], where: str
+) -> tuple[ParameterSpec, ...]:
+    declared: dict[tuple[str, str], dict[str, Any]] = {}
+    # Operation parameters override the path item's of the same name and location.
+    for node in (*spec["paths"][path].get("parameters", []), *op.get("parameters", [])):
+        parameter = resolve_ref(spec, node)
+        location = parameter.get("in")
+        name = parameter.get("name")
+        if location not in PARAMETER_LOCATIONS:
+            raise SpecError(f"{where}: parameter {name!r} in {location!r} is not supported")
+        if not isinstance(name, str) or not name:
+            raise SpecError(f"{where}: a parameter needs a name")
+        key = (location, name.lower() if location == "header" else name)
+        declared[key] = parameter
+    path_names = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+    in_path = {name for location, name in declared if location == "path"}
+    if path_names != in_path:
+        raise SpecError(
+            f"{where}: path parameters {sorted(in_path)} are not the path's {sorted(path_names)}"
+        )
+    read = [_read_parameter(spec, p, where) for p in declared.values()]
+    read.sort(key=lambda p: PARAMETER_LOCATIONS.index(p.location))
+    fields = [p.field for p in read]
+    if len(set(fields)) != len(fields) or "body" in fields:
+        raise SpecError(f"{where}: parameters {fields} do not make distinct Python names")
+    return tuple(read)
+
+
+def _read_parameter(spec: Spec, parameter: dict[str, Any], where: str) -> ParameterSpec:
+    name: str = parameter["name"]
+    location: str = parameter["in"]
+    where = f"{where} {location} parameter {name!r}"
+    for key in ("content", "allowReserved"):
+        if key in parameter:
+            raise SpecError(f"{where}: {key} is not supported")
+    style = parameter.get("style")
+    if style not in (None, {"path": "simple", "query": "form", "header": "simple"}[location]):
+        raise SpecError(f"{where}: style {style!r} is not supported")
+    schema = parameter.get("schema")
+    if not isinstance(schema, dict):
+        raise SpecError(f"{where}: a parameter needs a schema")
+    required = parameter.get("required") is True
+    if location == "path" and not required:
+        raise SpecError(f"{where}: a path parameter must be required")
+    resolved = resolve_ref(spec, schema)
+    array = resolved.get("type") == "array"
+    if array and (location != "query" or parameter.get("explode") is False):
+        raise SpecError(f"{where}: arrays are supported as exploded query parameters only")
+    annotation, validated = _parameter_type(spec, schema, where, allow_array=array)
+    default = resolved.get("default")
+    if default is not None and required:
+        raise SpecError(f"{where}: a required parameter has no default")
+    literal = None if default is None else _python_literal(default, where)
+    if not required and default is None:
+        annotation, validated = f"{annotation} | None", f"{validated} | None"
+        literal = "None"
+    return ParameterSpec(
+        name=name,
+        field=_identifier(name, where),
+        location=location,
+        required=required,
+        annotation=annotation,
+        validated=validated,
+        default=literal,
+        array=array,
+    )
+
+
+def _parameter_type(
+    spec: Spec, schema: dict[str, Any], where: str, *, allow_array: bool
+) -> tuple[str, str]:
+    """The parameter's type, plain and with the contract's bounds as msgspec.Meta."""
+    if "$ref" in schema:
+        resolved = resolve_ref(spec, schema)
+        if "enum" not in resolved:
+            raise SpecError(f"{where}: a referenced parameter schema must be an enum")
+        name = schema_name(schema, where)
+        return name, name
+    kind = schema.get("type")
+    if kind == "array" and allow_array:
+        item, item_validated = _parameter_type(
+            spec, schema.get("items", {}), where, allow_array=False
+        )
+        plain = f"list[{item}]"
+        return plain, _annotated(f"list[{item_validated}]", schema, _ARRAY_BOUNDS)
+    if kind not in _PRIMITIVES:
+        raise SpecError(f"{where}: type {kind!r} is not supported")
+    if "enum" in schema:
+        values = schema["enum"]
+        literal = f"Literal[{', '.join(_python_literal(v, where) for v in values)}]"
+        return literal, literal
+    plain = _PRIMITIVES[kind]
+    bounds = _STRING_BOUNDS if kind == "string" else _NUMBER_BOUNDS if kind != "boolean" else {}
+    return plain, _annotated(plain, schema, bounds)
+
+
+def _annotated(plain: str, schema: dict[str, Any], bounds: dict[str, str]) -> str:
+    meta = [f"{bounds[key]}={json.dumps(schema[key])}" for key in bounds if key in schema]
+    return f"Annotated[{plain}, msgspec.Meta({', '.join(meta)})]" if meta else plain
+
+
+def _python_literal(value: Any, where: str) -> str:
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, (int, float, str)):
+        return json.dumps(value) if isinstance(value, str) else repr(value)
+    raise SpecError(f"{where}: default {value!r} is not a string, number or boolean")
+
+
+def _identifier(name: str, where: str) -> str:
+    identifier = snake_case(name)
+    if not identifier.isidentifier() or identifier in {"self", "cls"}:
+        raise SpecError(f"{where}: {name!r} cannot become a Python name")
+    return identifier
+
+
+def python_type(spec: Spec, schema: Any, where: str) -> str:
+    """The Python type of a JSON body: a component's model, or a list or map of one."""
+    if not isinstance(schema, dict):
+        raise SpecError(f"{where}: a JSON body needs a schema")
+    if "$ref" in schema:
+        return schema_name(schema, where)
+    kind = schema.get("type")
+    if kind == "array":
+        return f"list[{python_type(spec, schema.get('items'), where)}]"
+    if kind == "object" and set(schema) <= {"type", "additionalProperties", "description"}:
+        values = schema.get("additionalProperties")
+        if isinstance(values, dict):
+            return f"dict[str, {python_type(spec, values, where)}]"
+    if kind in _PRIMITIVES and "enum" not in schema:
+        return _PRIMITIVES[kind]
+    raise SpecError(
+        f"{where}: an inline {kind or 'untyped'} schema is not supported; "
+        "move it to components/schemas"
+    )
+
+
+def _read_stream(
+    spec: Spec,
+    operation_id: str,
+    media: dict[str, Any],
+    problem_types: frozenset[str],
+    where: str,
+) -> StreamSpec:
+    """The events of a stream, from an itemSchema in any of the common styles.
+
+    - one `oneOf` variant per event, each with a `const` event name;
+    - one object whose `event` is an `enum`, with one `data` schema;
+    - data-only events (no `event`), JSON or a sentinel such as `[DONE]`.
+    `data` is a string with `contentMediaType`/`contentSchema`, or a schema itself.
+    """
     if "itemSchema" not in media:
         raise SpecError(f"{where}: {EVENT_STREAM} needs an itemSchema")
+    prefix = pascal_case(operation_id)
     item = resolve_ref(spec, media["itemSchema"])
     variants = item.get("oneOf")
-    if not isinstance(variants, list) or not variants:
-        raise SpecError(f"{where}: the itemSchema must be a oneOf, one variant per event")
-    events: list[StreamEvent] = []
-    for index, variant_ref in enumerate(variants):
-        variant_where = f"{where} itemSchema oneOf[{index}]"
-        properties = resolve_ref(spec, variant_ref).get("properties", {})
-        event = resolve_ref(spec, properties.get("event", {})).get("const")
-        if not isinstance(event, str):
-            raise SpecError(f"{variant_where}: properties.event needs a string const")
-        data = resolve_ref(spec, properties.get("data", {}))
-        data_type = schema_name(data.get("contentSchema"), f"{variant_where} data.contentSchema")
-        events.append(StreamEvent(f"{prefix}{pascal_case(event)}", event, data_type))
-    names = [e.event for e in events]
-    if len(set(names)) != len(names):
-        raise SpecError(f"{where}: an event name appears twice in {names}")
-    mapping = item.get("discriminator", {}).get("mapping", {})
-    for event_name, target in mapping.items():
-        if event_name not in names or {"$ref": target} not in variants:
-            raise SpecError(f"{where}: discriminator mapping {event_name!r} disagrees with oneOf")
-    return tuple(events)
+    nodes = (
+        [(f"oneOf[{i}]", resolve_ref(spec, v)) for i, v in enumerate(variants)]
+        if isinstance(variants, list) and variants
+        else [("", item)]
+    )
+    named_events: list[tuple[str, str]] = []  # (event name, data type)
+    sentinels: list[str] = []
+    data_only_types: list[str] = []
+    for label, node in nodes:
+        node_where = f"{where} itemSchema {label}".rstrip()
+        properties = node.get("properties", {})
+        event = resolve_ref(spec, properties.get("event", {})) if "event" in properties else None
+        data_kinds = _data_alternatives(spec, properties.get("data", {}), node_where)
+        if event is None:
+            for kind, value in data_kinds:
+                (sentinels if kind == "sentinel" else data_only_types).append(value)
+            continue
+        names = [event["const"]] if "const" in event else event.get("enum")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise SpecError(f"{node_where}: properties.event needs a string const or enum")
+        if len(data_kinds) != 1 or data_kinds[0][0] != "json":
+            raise SpecError(f"{node_where}: a named event needs one JSON data schema")
+        named_events += [(name, data_kinds[0][1]) for name in names]
+
+    if named_events and (sentinels or data_only_types):
+        raise SpecError(f"{where}: mixes named and data-only events")
+    if named_events:
+        events = tuple(StreamEvent(f"{prefix}{pascal_case(n)}", n, t) for n, t in named_events)
+        names = [e.event for e in events]
+        if len(set(names)) != len(names):
+            raise SpecError(f"{where}: an event name appears twice in {names}")
+        mapping = item.get("discriminator", {}).get("mapping", {})
+        for event_name, target in mapping.items():
+            if event_name not in names or {"$ref": target} not in (variants or []):
+                raise SpecError(
+                    f"{where}: discriminator mapping {event_name!r} disagrees with oneOf"
+                )
+        end = media.get(STREAM_END_EXTENSION)
+        if end is not None and end not in names:
+            raise SpecError(
+                f"{where}: {STREAM_END_EXTENSION} {end!r} is none of the events {names}"
+            )
+        errors = [e.event for e in events if e.data_type in problem_types]
+        if len(errors) > 1:
+            raise SpecError(f"{where}: more than one event carries a problem: {errors}")
+        return StreamSpec(events, True, end, None, errors[0] if errors else None)
+
+    if len(data_only_types) != 1 or len(sentinels) > 1:
+        raise SpecError(
+            f"{where}: a data-only stream needs one JSON data schema and at most one sentinel"
+        )
+    end = media.get(STREAM_END_EXTENSION, sentinels[0] if sentinels else None)
+    if end is not None and end not in sentinels:
+        raise SpecError(f"{where}: {STREAM_END_EXTENSION} {end!r} is not the stream's sentinel")
+    event = StreamEvent(f"{prefix}{pascal_case(DEFAULT_EVENT)}", DEFAULT_EVENT, data_only_types[0])
+    error = DEFAULT_EVENT if event.data_type in problem_types else None
+    return StreamSpec((event,), False, None, end, error)
+
+
+def _data_alternatives(spec: Spec, data: dict[str, Any], where: str) -> list[tuple[str, str]]:
+    """What an event's `data` may be: ("json", schema name) or ("sentinel", its text)."""
+    if "$ref" in data:
+        return [("json", schema_name(data, f"{where} data"))]
+    options = data.get("oneOf") or data.get("anyOf")
+    if isinstance(options, list):
+        found: list[tuple[str, str]] = []
+        for option in options:
+            found += _data_alternatives(spec, option, where)
+        return found
+    if "const" in data and isinstance(data["const"], str):
+        return [("sentinel", data["const"])]
+    if "contentSchema" in data:
+        if data.get("contentMediaType", JSON) != JSON:
+            raise SpecError(f"{where}: data.contentMediaType must be {JSON}")
+        return [("json", schema_name(data["contentSchema"], f"{where} data.contentSchema"))]
+    raise SpecError(f"{where}: data needs a contentSchema, a $ref to a schema, or a const sentinel")
+
+
+# The server's module -------------------------------------------------------------------
 
 
 def render_operations(operations: list[OperationSpec]) -> str:
     model_names = sorted(
-        {op.request_type for op in operations if op.request_type}
-        | {op.response_type for op in operations if op.media_type == JSON}
-        | {event.data_type for op in operations for event in op.events}
+        {name for op in operations for t in _types(op) if (name := _model(t)) is not None}
     )
-    public = ["OPERATIONS", "Operation", "Operations"]
-    public += [op.response_type for op in operations if op.events]
-    public += [event.class_name for op in operations for event in op.events]
+    public = ["OPERATIONS", "Answer", "Operation", "Operations", "Parameter", "Stream"]
+    for op in operations:
+        if op.stream:
+            public += [op.response_type, *(event.class_name for event in op.events)]
+        if op.parameters_class:
+            public.append(op.parameters_class)
+        if op.answers_choose:
+            public += [str(r.class_name) for r in op.responses]
 
     out: list[str] = [
         PY_HEADER,
-        '"""The typed interface of every operation in the contract, and its stream events."""',
+        '"""The typed interface of every operation in the contract, its answers and its events."""',
         "",
         "from collections.abc import AsyncIterator",
         "from dataclasses import dataclass",
-        "from typing import Final, Protocol, TypeAlias",
+        "from typing import Annotated, ClassVar, Final, Literal, Protocol, TypeAlias",
         "",
         "import msgspec",
         "",
@@ -165,22 +537,10 @@ def render_operations(operations: list[OperationSpec]) -> str:
     if model_names:
         out.append(f"from .models import {', '.join(model_names)}")
     out += ["", f"__all__ = [{', '.join(repr(name) for name in sorted(public))}]", ""]
+    out += _RUNTIME_TYPES
 
     for op in operations:
-        for event in op.events:
-            out += [
-                "",
-                f"class {event.class_name}(",
-                f'    msgspec.Struct, frozen=True, tag_field="event", tag={event.event!r}',
-                "):",
-                f'    """The `{event.event}` event of `{op.operation_id}`."""',
-                "",
-                f"    data: {event.data_type}",
-                "",
-            ]
-        if op.events:
-            union = " | ".join(event.class_name for event in op.events)
-            out += ["", f"{op.response_type}: TypeAlias = {union}", ""]
+        out += _render_parameters(op) + _render_answers(op) + _render_events(op)
 
     out += [
         "",
@@ -188,49 +548,195 @@ def render_operations(operations: list[OperationSpec]) -> str:
         '    """What a server implements: one method per operationId."""',
     ]
     for op in operations:
-        params = "self" + (f", body: {op.request_type}" if op.request_type else "")
-        if op.events:
-            signature = f"def {op.method_name}({params}) -> AsyncIterator[{op.response_type}]:"
-        else:
-            signature = f"async def {op.method_name}({params}) -> {op.response_type}:"
-        out += ["", f"    {signature}", f'        """{op.summary}"""', "        ..."]
+        out += ["", f"    {_signature(op)}", f'        """{op.summary}"""', "        ..."]
 
-    out += [
-        "",
-        "",
-        "@dataclass(frozen=True, slots=True)",
-        "class Operation:",
-        '    """One operation of the contract, as the server routes it."""',
-        "",
-        "    operation_id: str",
-        "    method_name: str",
-        "    http_method: str",
-        "    path: str",
-        "    request_type: type | None",
-        "    response_type: object",
-        "    media_type: str",
-        "    error_statuses: tuple[int, ...]",
-        "    secured: bool",
-        "",
-        "",
-        "OPERATIONS: Final[tuple[Operation, ...]] = (",
-    ]
+    out += ["", "", "OPERATIONS: Final[tuple[Operation, ...]] = ("]
     for op in operations:
-        out += [
-            "    Operation(",
-            f"        operation_id={op.operation_id!r},",
-            f"        method_name={op.method_name!r},",
-            f"        http_method={op.http_method!r},",
-            f"        path={op.path!r},",
-            f"        request_type={op.request_type},",
-            f"        response_type={op.response_type},",
-            f"        media_type={op.media_type!r},",
-            f"        error_statuses={op.error_statuses!r},",
-            f"        secured={op.secured!r},",
-            "    ),",
-        ]
+        out += _render_operation(op)
     out += [")", ""]
     return "\n".join(out)
+
+
+_RUNTIME_TYPES = [
+    "",
+    "@dataclass(frozen=True, slots=True)",
+    "class Parameter:",
+    '    """Where one handler argument comes from: a path, query or header parameter."""',
+    "",
+    "    location: Literal['path', 'query', 'header']",
+    "    name: str  # as on the wire; lower case for a header",
+    "    field: str",
+    "    array: bool",
+    "",
+    "",
+    "@dataclass(frozen=True, slots=True)",
+    "class Answer:",
+    '    """One documented success answer: its status, its body, and the headers it sets."""',
+    "",
+    "    status: int",
+    "    media_type: str | None",
+    "    # The answer class a handler returns to choose this answer; None: it returns the body.",
+    "    answer_class: type | None",
+    "    headers: tuple[tuple[str, bytes], ...]  # (field, header name)",
+    "",
+    "",
+    "@dataclass(frozen=True, slots=True)",
+    "class Stream:",
+    '    """How a stream of events is written, from its itemSchema."""',
+    "",
+    "    error_event: type | None  # the event that carries a problem",
+    "    end_event: str | None  # the event that ends it normally",
+    "    end: bytes  # written after the last event: a data-only stream's sentinel",
+    "",
+    "",
+    "@dataclass(frozen=True, slots=True)",
+    "class Operation:",
+    '    """One operation of the contract, as the server routes it."""',
+    "",
+    "    operation_id: str",
+    "    method_name: str",
+    "    http_method: str",
+    "    path: str",
+    "    parameters: type[msgspec.Struct] | None",
+    "    parameter_sources: tuple[Parameter, ...]",
+    "    request_type: object",
+    "    body_required: bool",
+    "    response_type: object",
+    "    media_type: str | None",
+    "    answers: tuple[Answer, ...]",
+    "    stream: Stream | None",
+    "    error_statuses: tuple[int, ...]",
+    "    secured: bool",
+    "",
+]
+
+
+def _types(op: OperationSpec) -> list[str]:
+    found = [p.annotation for p in op.parameters] + [op.request_type or ""]
+    found += [r.body_type or "" for r in op.responses]
+    found += [e.data_type for e in op.events]
+    return found
+
+
+def _model(type_expression: str) -> str | None:
+    """The component model a type expression names, if any (`list[Model]` names Model)."""
+    for word in type_expression.replace("[", " ").replace("]", " ").replace(",", " ").split():
+        word = word.strip("|")
+        if word and word[0].isupper() and word not in {"Annotated", "Literal", "None"}:
+            return word
+    return None
+
+
+def _signature(op: OperationSpec) -> str:
+    path = [f"{p.field}: {p.annotation}" for p in op.parameters if p.location == "path"]
+    rest = [f"{p.field}: {p.annotation}" for p in op.parameters if p.location != "path"]
+    params = ["self", *path]
+    if op.request_type:
+        params.append(f"body: {op.request_type}" + ("" if op.body_required else " | None"))
+    if rest:
+        params += ["*", *rest]
+    joined = ", ".join(params)
+    if op.stream:
+        return f"def {op.method_name}({joined}) -> AsyncIterator[{op.response_type}]:"
+    return f"async def {op.method_name}({joined}) -> {op.response_type}:"
+
+
+def _render_parameters(op: OperationSpec) -> list[str]:
+    if not op.parameters:
+        return []
+    out = [
+        "",
+        f"class {op.parameters_class}(msgspec.Struct, frozen=True, kw_only=True):",
+        f'    """The path, query and header parameters of `{op.operation_id}`."""',
+        "",
+    ]
+    for p in op.parameters:
+        default = f" = {p.default}" if p.default is not None else ""
+        out.append(f"    {p.field}: {p.validated}{default}")
+    return [*out, ""]
+
+
+def _render_answers(op: OperationSpec) -> list[str]:
+    if not op.answers_choose:
+        return []
+    out: list[str] = []
+    for r in op.responses:
+        out += [
+            "",
+            f"class {r.class_name}(msgspec.Struct, frozen=True, kw_only=True):",
+            f'    """The {r.status} answer of `{op.operation_id}`."""',
+            "",
+            f"    status: ClassVar[int] = {r.status}",
+        ]
+        if r.body_type:
+            out.append(f"    body: {r.body_type}")
+        required = [h for h in r.headers if h.required]
+        optional = [h for h in r.headers if not h.required]
+        out += [f"    {h.field}: {h.annotation}" for h in required]
+        out += [f"    {h.field}: {h.annotation} | None = None" for h in optional]
+        out.append("")
+    return out
+
+
+def _render_events(op: OperationSpec) -> list[str]:
+    if not op.stream:
+        return []
+    out: list[str] = []
+    for event in op.events:
+        tag = f', tag_field="event", tag={event.event!r}' if op.stream.named else ""
+        prefix = f"event: {event.event}\ndata: " if op.stream.named else "data: "
+        out += [
+            "",
+            f"class {event.class_name}(msgspec.Struct, frozen=True{tag}):",
+            f'    """The `{event.event}` event of `{op.operation_id}`."""',
+            "",
+            f"    sse_prefix: ClassVar[bytes] = {prefix.encode()!r}",
+            f"    data: {event.data_type}",
+            "",
+        ]
+    union = " | ".join(event.class_name for event in op.events)
+    return [*out, "", f"{op.response_type}: TypeAlias = {union}", ""]
+
+
+def _render_operation(op: OperationSpec) -> list[str]:
+    sources = [
+        f"Parameter({p.location!r}, {(p.name.lower() if p.location == 'header' else p.name)!r}, "
+        f"{p.field!r}, {p.array!r}),"
+        for p in op.parameters
+    ]
+    answers: list[str] = []
+    for r in op.responses:
+        answer_class = r.class_name if op.answers_choose else None
+        headers = tuple((h.field, h.name.lower().encode()) for h in r.headers)
+        answers.append(f"Answer({r.status}, {r.media_type!r}, {answer_class}, {headers!r}),")
+    stream = "None"
+    if op.stream:
+        error = next((e.class_name for e in op.events if e.event == op.stream.error_event), None)
+        end = f"data: {op.stream.end_sentinel}\n\n".encode() if op.stream.end_sentinel else b""
+        stream = f"Stream({error}, {op.stream.end_event!r}, {end!r})"
+    response_type = (
+        op.response_type
+        if op.stream or op.answers_choose
+        else (op.responses[0].body_type or "None")
+    )
+    return [
+        "    Operation(",
+        f"        operation_id={op.operation_id!r},",
+        f"        method_name={op.method_name!r},",
+        f"        http_method={op.http_method!r},",
+        f"        path={op.path!r},",
+        f"        parameters={op.parameters_class},",
+        f"        parameter_sources=({''.join(sources)}),",
+        f"        request_type={op.request_type},",
+        f"        body_required={op.body_required!r},",
+        f"        response_type={response_type},",
+        f"        media_type={op.media_type!r},",
+        f"        answers=({''.join(answers)}),",
+        f"        stream={stream},",
+        f"        error_statuses={op.error_statuses!r},",
+        f"        secured={op.secured!r},",
+        "    ),",
+    ]
 
 
 INIT_SOURCE = f'''{PY_HEADER}

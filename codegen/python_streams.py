@@ -12,31 +12,15 @@ import json
 from pathlib import Path
 
 from .operations import EVENT_STREAM, OperationSpec, read_operations
-from .spec import PY_HEADER, Spec, SpecError, resolve_ref, schema_name
+from .spec import PY_HEADER, Spec, SpecError
 from .tools import Toolchain
-
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-
-
-def problem_types(spec: Spec, operation: OperationSpec) -> frozenset[str]:
-    """The schemas of the operation's problem responses: an event carrying one is an error."""
-    method = spec["paths"][operation.path][operation.http_method.lower()]
-    names: set[str] = set()
-    for status in operation.error_statuses:
-        responses = method["responses"]
-        response = resolve_ref(spec, responses.get(str(status), responses.get(status)))
-        media = response.get("content", {}).get(PROBLEM_MEDIA_TYPE)
-        if media is not None:
-            where = f"{operation.http_method} {operation.path} {status}"
-            names.add(schema_name(media.get("schema"), where))
-    return frozenset(names)
 
 
 def render_python_streams(spec: Spec) -> str:
     operations = [op for op in read_operations(spec) if op.media_type == EVENT_STREAM]
     for op in operations:
-        if op.request_type is None:
-            raise SpecError(f"{op.http_method} {op.path}: a stream needs a JSON request body")
+        if op.request_type is not None and not op.request_type.isidentifier():
+            raise SpecError(f"{op.operation_id}: a stream's body must be a component schema")
     model_names = sorted(
         {op.request_type for op in operations if op.request_type}
         | {event.data_type for op in operations for event in op.events}
@@ -74,11 +58,15 @@ def render_python_streams(spec: Spec) -> str:
         "    method_name: str",
         "    http_method: str",
         "    path: str",
-        "    request_type: type",
+        "    request_type: type | None",
         "    # Event name -> a function from the event's parsed JSON data to its typed event.",
         "    decoders: Mapping[str, Callable[[Any], _EventT]]",
         "    # Events whose data is a problem: the stream ends with an error.",
         "    error_events: frozenset[str]",
+        "    # The event that ends the stream normally; it is yielded.",
+        "    end_event: str | None",
+        "    # A data-only stream's closing data, e.g. [DONE]; it is not yielded.",
+        "    end_sentinel: str | None",
         "",
     ]
     for op in operations:
@@ -103,7 +91,8 @@ def render_python_streams(spec: Spec) -> str:
         out += ["", f"{op.response_type}: TypeAlias = {union}", ""]
 
     for op in operations:
-        errors = sorted(e.event for e in op.events if e.data_type in problem_types(spec, op))
+        assert op.stream is not None
+        errors = [op.stream.error_event] if op.stream.error_event else []
         out += [
             "",
             f"{_operation_constant(op)}: Final[StreamOperation[{op.response_type}]] = (",
@@ -117,6 +106,8 @@ def render_python_streams(spec: Spec) -> str:
             *(f"            {_str(e.event)}: {e.class_name}.from_data," for e in op.events),
             "        },",
             f"        error_events={_frozenset(errors)},",
+            f"        end_event={_optional_str(op.stream.end_event)},",
+            f"        end_sentinel={_optional_str(op.stream.end_sentinel)},",
             "    )",
             ")",
         ]
@@ -132,6 +123,10 @@ def render_python_streams(spec: Spec) -> str:
 
 def _frozenset(values: list[str]) -> str:
     return f"frozenset({{{', '.join(_str(v) for v in values)}}})" if values else "frozenset()"
+
+
+def _optional_str(value: str | None) -> str:
+    return "None" if value is None else _str(value)
 
 
 def _str(value: str) -> str:

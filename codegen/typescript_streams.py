@@ -40,16 +40,16 @@ def render_typescript_streams(operations: list[OperationSpec]) -> str:
         "  readonly events: readonly Event[];",
         "  /** The event whose data is a Problem: it ends the stream with a StreamError. */",
         "  readonly errorEvent: Event | null;",
+        "  /** The event that ends the stream normally; it is yielded. */",
+        "  readonly endEvent: Event | null;",
+        "  /** A data-only stream's closing data, e.g. [DONE]; it is not yielded. */",
+        "  readonly endSentinel: string | null;",
         "}",
     ]
     for op in streams:
         if not re.fullmatch(r"[A-Za-z_$][\w$]*", op.operation_id):
             raise SpecError(f"{op.operation_id!r} cannot name a TypeScript constant")
-        if "*/" in op.summary:
-            raise SpecError(f"{op.operation_id}: the summary cannot sit in a TypeScript comment")
-        errors = [event.event for event in op.events if event.data_type == "Problem"]
-        if len(errors) > 1:
-            raise SpecError(f"{op.operation_id}: more than one event carries a Problem")
+        assert op.stream is not None
         out += ["", f"/** One event of `{op.operation_id}`: {op.summary}. */"]
         out.append(f"export type {op.response_type} =")
         out += [
@@ -69,7 +69,9 @@ def render_typescript_streams(operations: list[OperationSpec]) -> str:
             f"  method: {json.dumps(op.http_method)},",
             f"  path: {json.dumps(op.path)},",
             f"  events: [{', '.join(json.dumps(e.event) for e in op.events)}],",
-            f"  errorEvent: {json.dumps(errors[0]) if errors else 'null'},",
+            f"  errorEvent: {json.dumps(op.stream.error_event)},",
+            f"  endEvent: {json.dumps(op.stream.end_event)},",
+            f"  endSentinel: {json.dumps(op.stream.end_sentinel)},",
             f'}} as const satisfies StreamOperation<{op.response_type}["event"]>;',
         ]
     out += [

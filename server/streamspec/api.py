@@ -6,16 +6,25 @@ import platform
 from collections.abc import AsyncIterator
 from importlib.metadata import version
 
-from streamspec._generated.models import ChatRequest, ChatResponse, Health, Status
-from streamspec._generated.operations import StreamChatEvent
+from streamspec._generated.models import (
+    ChatRequest,
+    ChatResponse,
+    Health,
+    Model,
+    ModelList,
+    Status,
+)
+from streamspec._generated.operations import Operations, StreamChatEvent
+from streamspec.errors import NotFound
 from streamspec.providers import Provider
 from streamspec.runtime import asgi_server_name
 
 __all__ = ["ChatAPI"]
 
 
-class ChatAPI:
-    """Implements `streamspec._generated.operations.Operations`; mypy checks it in `app.py`."""
+class ChatAPI(Operations):
+    """The product's handlers: mypy checks each against the contract's signature, and
+    `app.py` has it name every operation they lack."""
 
     def __init__(self, provider: Provider) -> None:
         self._provider = provider
@@ -37,3 +46,14 @@ class ChatAPI:
         # must close the provider's upstream request at once, not when a wrapper is
         # collected.
         return self._provider.stream(body)
+
+    async def list_models(self) -> ModelList:
+        return await self._provider.list_models()
+
+    async def get_model(self, model_id: str) -> Model:
+        for model in (await self._provider.list_models()).models:
+            if model.id == model_id:
+                return model
+        raise NotFound(
+            f"The provider offers no model {model_id!r}; listModels names those it does."
+        )

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Literal, final
 
 import httpx
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
-from litestar.enums import ScopeType
-from litestar.handlers import ASGIRouteHandler
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.enums import HttpMethod
+from litestar.plugins import PluginProtocol
+from litestar.types import Method, Middleware
 
-from streamspec._generated.operations import Operations
+from streamspec._generated.operations import OPERATIONS, Operations
 from streamspec.admission import Admission, StreamSlots
 from streamspec.api import ChatAPI
 from streamspec.callers import Callers
@@ -22,6 +23,7 @@ from streamspec.contract import contract_yaml
 from streamspec.docs import docs_route_handlers
 from streamspec.errors import exception_handlers
 from streamspec.gc_tuning import tuned_for_serving
+from streamspec.litestar_routing import route_asgi_path_parameters
 from streamspec.providers import Provider
 from streamspec.providers.echo import EchoProvider
 from streamspec.providers.openai import OpenAIProvider
@@ -36,9 +38,18 @@ __all__ = ["app_from_env", "create_app"]
 
 
 def create_app(
-    settings: Settings, upstream_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    upstream_transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    handlers: Callable[[Provider], Operations] | None = None,
+    middleware: Sequence[Middleware] = (),
+    plugins: Sequence[PluginProtocol] = (),
 ) -> Litestar:
-    """Build the server. A given `upstream_transport` is used for the provider and left open."""
+    """Build the server. A given `upstream_transport` is used for the provider and left open.
+
+    `handlers` builds the implementation of the contract's operations from the provider;
+    `middleware` and `plugins` are Litestar's, and apply to every operation.
+    """
     owned_transport: httpx.AsyncBaseTransport | None = None
     provider: Provider
     if settings.openai_base_url:
@@ -54,7 +65,7 @@ def create_app(
         )
     else:
         provider = EchoProvider(settings.echo_delay_ms)
-    operations: Operations = ChatAPI(provider)
+    operations = (handlers or chat_api)(provider)
 
     shutdown = Shutdown(settings.shutdown_grace_seconds)
 
@@ -94,32 +105,11 @@ def create_app(
         openapi_config=None,
         logging_config=None,
         cors_config=cors_config(settings.cors_origins),
+        middleware=list(middleware),
+        plugins=list(plugins),
     )
-    route_operations_directly(app, operation_handlers)
+    route_asgi_path_parameters(app)
     return app
-
-
-def route_operations_directly(app: Litestar, handlers: list[ASGIRouteHandler]) -> None:
-    """Send requests for the operations' exact paths straight to their endpoints.
-
-    Measured with py-spy on a streaming worker: Litestar's router and the exception
-    wrapper it puts around every `send` took about 11% of the CPU. The endpoints answer
-    their own errors, so they skip both. With CORS configured everything stays on
-    Litestar's path, since its CORS handling lives there. Everything else (docs, chat
-    page, 404s) goes through Litestar as before.
-    """
-    if app.cors_config is not None:
-        return
-    routed = app.asgi_handler
-    endpoints: dict[str, ASGIApp] = {}
-    for handler in handlers:
-        endpoints.update(dict.fromkeys(handler.paths, handler.fn))
-
-    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = endpoints.get(scope["path"]) if scope["type"] == ScopeType.HTTP else None
-        await (endpoint or routed)(scope, receive, send)
-
-    app.asgi_handler = dispatch
 
 
 # What browsers may send and read across origins.
@@ -138,11 +128,28 @@ def cors_config(origins: tuple[str, ...]) -> CORSConfig | None:
         return None
     return CORSConfig(
         allow_origins=list(origins),
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=cors_methods(),
         allow_headers=CORS_ALLOW_HEADERS,
         expose_headers=CORS_EXPOSE_HEADERS,
         max_age=600,
     )
+
+
+@final
+class _ProductHandlers(ChatAPI):
+    """Final, so that mypy names here every operation of the contract ChatAPI lacks."""
+
+
+def chat_api(provider: Provider) -> Operations:
+    return _ProductHandlers(provider)
+
+
+def cors_methods() -> list[Method | Literal["*"]]:
+    """Every method the contract uses, HEAD with GET, and the preflight's OPTIONS."""
+    methods = {HttpMethod(op.http_method) for op in OPERATIONS} | {HttpMethod.OPTIONS}
+    if HttpMethod.GET in methods:
+        methods.add(HttpMethod.HEAD)
+    return [*sorted(methods)]
 
 
 def app_from_env() -> Litestar:

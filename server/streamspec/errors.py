@@ -3,6 +3,7 @@
 ProblemError                     an error with a problem body
  ├── InvalidBody                 400: not well-formed JSON
  ├── Unauthorized                401: missing or unknown API key
+ ├── NotFound                    404: a handler found nothing by that name
  ├── MethodNotAllowed            405: the path answers another method
  ├── RequestTimeout              408: the body came too slowly
  ├── ContentTooLarge             413: the body is over the cap
@@ -37,6 +38,7 @@ __all__ = [
     "ContentTooLarge",
     "InvalidBody",
     "MethodNotAllowed",
+    "NotFound",
     "ProblemError",
     "RateLimited",
     "RequestTimeout",
@@ -91,6 +93,10 @@ class ProblemError(Exception):
 class InvalidBody(ProblemError):
     status = 400
     type = "urn:streamspec:problem:invalid-json"
+
+
+class NotFound(ProblemError):
+    status = 404
 
 
 class MethodNotAllowed(ProblemError):

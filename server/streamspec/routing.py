@@ -1,10 +1,12 @@
-"""Binds the generated operation table to an implementation: one route per operation.
+"""Binds the generated operation table to an implementation: one Litestar route per path.
 
-Operations are raw ASGI endpoints rather than Litestar handlers: the hot path
+Litestar's router routes every operation, resolves its path parameters and
+answers unknown paths; its middleware and plugins see every operation. Each
+route is a Litestar ASGI route handler rather than an HTTP one: the hot path
 reads the body, admits the caller, decodes with the generated msgspec types and
 writes the answer itself, so that every failure becomes our problem shape with
-a JSON path, and streams can fail as an HTTP error before their first event and
-as an `error` event after it. Litestar still routes, serves CORS and the docs.
+a JSON path or a parameter's location, and streams can fail as an HTTP error
+before their first event and as an `error` event after it.
 """
 
 from __future__ import annotations
@@ -12,18 +14,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import typing
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import msgspec
 from litestar.handlers import ASGIRouteHandler, asgi
-from litestar.types import Receive, Scope, Send
+from litestar.types import HTTPScope, Message, Receive, Scope, Send
 
-from streamspec._generated.models import FieldError, Problem
-from streamspec._generated.operations import OPERATIONS, Operation, Operations
+from streamspec._generated.models import FieldError
+from streamspec._generated.operations import OPERATIONS, Answer, Operation, Operations
 from streamspec.admission import Admission
 from streamspec.asgi import Headers, aclose, encode_headers, header, send_body
 from streamspec.errors import (
@@ -44,12 +46,13 @@ from streamspec.settings import Settings
 from streamspec.shutdown import Shutdown
 from streamspec.streaming import EventStream, cancel_on_disconnect
 
-__all__ = ["Limits", "MissingOperationHandlers", "operation_route_handlers"]
+__all__ = ["Limits", "MissingOperationHandlers", "litestar_path", "operation_route_handlers"]
 
 logger = logging.getLogger("streamspec.routing")
 _encoder = msgspec.json.Encoder()
 _AT = re.compile(r"^(?P<message>.*) - at `(?P<location>[^`]*)`$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`$")
+_PATH_PARAMETER = re.compile(r"\{([^}:]+)\}")
 _PROBLEM = PROBLEM_MEDIA_TYPE.encode()
 
 
@@ -78,36 +81,114 @@ class MissingOperationHandlers(TypeError):
         self.operation_ids = operation_ids
 
 
+def litestar_path(path: str) -> str:
+    """The contract's `/models/{model_id}` as Litestar writes it: `/models/{model_id:str}`.
+
+    Every path parameter is routed as a string and validated against the contract
+    by the operation, so that a bad value is a 422 naming it rather than a 404.
+    """
+    return _PATH_PARAMETER.sub(r"{\1:str}", path)
+
+
 def operation_route_handlers(
     implementation: Operations,
     *,
     admission: Admission | None = None,
     limits: Limits | None = None,
     shutdown: Shutdown | None = None,
+    operations: Iterable[Operation] = OPERATIONS,
 ) -> list[ASGIRouteHandler]:
-    """One route per operation; secured operations admit the caller first."""
-    missing = [
-        op.operation_id
-        for op in OPERATIONS
-        if not callable(getattr(implementation, op.method_name, None))
-    ]
+    """One route per path of the contract, answering each method it documents."""
+    operations = tuple(operations)
+    missing = [op.operation_id for op in operations if _handler(implementation, op) is None]
     if missing:
         raise MissingOperationHandlers(missing)
     limits = limits or Limits.from_settings(Settings())
+    by_path: dict[str, dict[str, _Endpoint]] = {}
+    for op in operations:
+        method = _handler(implementation, op)
+        assert method is not None
+        endpoint = _Endpoint(op, method, admission, limits, shutdown)
+        by_path.setdefault(op.path, {})[op.http_method] = endpoint
     handlers = []
-    for op in OPERATIONS:
-        endpoint = _Endpoint(
-            op, getattr(implementation, op.method_name), admission, limits, shutdown
-        )
+    for path, endpoints in by_path.items():
+        route = _Route(path, endpoints)
         handlers.append(
             asgi(
-                op.path,
-                name=op.operation_id,
-                opt={"operation_id": op.operation_id, "http_method": op.http_method},
+                litestar_path(path),
+                name=" ".join(e.operation_id for e in endpoints.values()),
+                opt={"operations": {m: e.operation_id for m, e in endpoints.items()}},
                 copy_scope=False,
-            )(endpoint.as_function())
+            )(route.as_function())
         )
     return handlers
+
+
+def _handler(implementation: Operations, op: Operation) -> Callable[..., Any] | None:
+    found: Callable[..., Any] | None = getattr(implementation, op.method_name, None)
+    if not callable(found):
+        return None
+    # What a subclass of the generated Protocol inherits is its stub, not a handler.
+    if getattr(found, "__func__", None) is getattr(Operations, op.method_name, None):
+        return None
+    return found
+
+
+class _Route:
+    """The operations of one path, by method; HEAD answers as GET does, without the body."""
+
+    def __init__(self, path: str, endpoints: dict[str, _Endpoint]) -> None:
+        self._path = path
+        self._endpoints = dict(endpoints)
+        if "GET" in endpoints and "HEAD" not in endpoints:
+            self._head: _Endpoint | None = endpoints["GET"]
+        else:
+            self._head = None
+        allowed = sorted({*endpoints, *(["HEAD"] if self._head else [])})
+        self._allow = ", ".join(allowed)
+
+    def as_function(self) -> Callable[[HTTPScope, Receive, Send], Any]:
+        endpoints = self._endpoints
+
+        async def route(scope: HTTPScope, receive: Receive, send: Send) -> None:
+            endpoint = endpoints.get(scope["method"])
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+            else:
+                await self._other_method(scope, receive, send)
+
+        return route
+
+    async def _other_method(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "HEAD" and self._head is not None:
+            await self._head(scope, receive, _without_body(send))
+            return
+        refusal = MethodNotAllowed(
+            f"{self._path} answers {self._allow}.", headers={"Allow": self._allow}
+        )
+        await _send_problem(send, refusal, request_id_for(scope), [])
+
+
+def _without_body(send: Send) -> Send:
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(message)
+
+    return send_head
+
+
+async def _send_problem(send: Send, exc: Exception, request_id: str, headers: Headers) -> None:
+    problem, extra = problem_for(exc, request_id)
+    await send_body(
+        send,
+        problem.status,
+        encode_problem(problem),
+        _PROBLEM,
+        [(REQUEST_ID_KEY, request_id.encode()), *headers, *encode_headers(extra)],
+    )
 
 
 class _Endpoint:
@@ -120,22 +201,19 @@ class _Endpoint:
         shutdown: Shutdown | None,
     ) -> None:
         self._op = op
+        self.operation_id = op.operation_id
         self._method = method
         self._admission = admission if op.secured else None
         self._limits = limits
         self._shutdown = shutdown
-        self._streaming = op.media_type == "text/event-stream"
-        self._media_type = op.media_type.encode()
-        self._error_event = _error_event_type(op) if self._streaming else None
+        self._stream = op.stream
+        self._parameters = _Parameters(op) if op.parameters is not None else None
         self._decoder: msgspec.json.Decoder[Any] | None = (
             msgspec.json.Decoder(op.request_type) if op.request_type is not None else None
         )
-
-    def as_function(self) -> Callable[[Scope, Receive, Send], Any]:
-        async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-            await self(scope, receive, send)
-
-        return endpoint
+        self._answers = {a.answer_class: a for a in op.answers if a.answer_class is not None}
+        self._answer = op.answers[0]
+        self._media_type = (self._answer.media_type or "").encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = request_id_for(scope)
@@ -145,50 +223,62 @@ class _Endpoint:
         with ExitStack() as held:  # a stream's slot, held until the stream ends
             # Everything up to the answer's first byte may still fail as a problem.
             try:
-                if scope.get("method") != self._op.http_method:
-                    raise MethodNotAllowed(
-                        f"{self._op.path} answers {self._op.http_method} only.",
-                        headers={"Allow": self._op.http_method},
-                    )
                 caller = ""
                 if self._admission is not None:
                     caller, quota = await self._admission.admit(scope)
                     headers += quota
-                args = await self._read_body(scope, receive, task) if self._decoder else ()
-                if self._streaming:
+                kwargs = self._parameters.read(scope) if self._parameters is not None else {}
+                if self._decoder is not None:
+                    kwargs["body"] = await self._read_body(scope, receive, task)
+                if self._stream is not None:
                     if self._admission is not None:
                         held.enter_context(self._admission.stream_slot(caller))
-                    stream = await self._open_stream(receive, task, args, headers)
+                    stream = await self._open_stream(receive, task, kwargs, headers)
                 else:
-                    result = await cancel_on_disconnect(receive, self._method(*args), task)
-                    body = _encoder.encode(result)
+                    result = await cancel_on_disconnect(receive, self._method(**kwargs), task)
+                    status, body, media_type = self._encode_answer(result, headers)
             except ClientDisconnected:
                 logger.info("client left before the answer; upstream request cancelled")
                 return
             except Exception as exc:
-                problem, extra = problem_for(exc, request_id)
-                await send_body(
-                    send,
-                    problem.status,
-                    encode_problem(problem),
-                    _PROBLEM,
-                    headers + encode_headers(extra),
-                )
+                await _send_problem(send, exc, request_id, headers[1:])
                 return
-            if self._streaming:
+            if self._stream is not None:
                 await stream(scope, receive, send)
+            elif media_type is None:
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
             else:
-                await send_body(send, 200, body, self._media_type, headers)
+                await send_body(send, status, body, media_type, headers)
+
+    def _encode_answer(self, result: Any, headers: Headers) -> tuple[int, bytes, bytes | None]:
+        """The status, body and media type of what the handler returned; adds its headers."""
+        if not self._answers:
+            if self._answer.media_type is None:
+                return self._answer.status, b"", None
+            return self._answer.status, _encoder.encode(result), self._media_type
+        answer: Answer | None = self._answers.get(type(result))
+        if answer is None:
+            raise TypeError(
+                f"{self.operation_id} returned {type(result).__name__}, none of its answers"
+            )
+        for field, name in answer.headers:
+            value = getattr(result, field)
+            if value is not None:
+                headers.append((name, _header_value(value)))
+        if answer.media_type is None:
+            return answer.status, b"", None
+        return answer.status, _encoder.encode(result.body), answer.media_type.encode()
 
     async def _open_stream(
         self,
         receive: Receive,
         task: asyncio.Task[Any],
-        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
         headers: Headers,
     ) -> EventStream:
-        assert self._error_event is not None
-        events: AsyncIterator[Any] = self._method(*args)
+        assert self._stream is not None
+        events: AsyncIterator[Any] = self._method(**kwargs)
         # Wait for the first event before answering, so a failure up to here
         # is still an HTTP error with its proper status.
         try:
@@ -199,17 +289,18 @@ class _Endpoint:
         return EventStream(
             first,
             events,
-            self._error_event,
+            self._stream.error_event,
             self._limits.keepalive_seconds,
             self._shutdown,
             headers,
+            end=self._stream.end,
         )
 
-    async def _read_body(
-        self, scope: Scope, receive: Receive, task: asyncio.Task[Any]
-    ) -> tuple[Any, ...]:
-        media_type = (header(scope, b"content-type") or b"").partition(b";")[0].strip().lower()
-        if media_type != b"application/json" and not media_type.endswith(b"+json"):
+    async def _read_body(self, scope: Scope, receive: Receive, task: asyncio.Task[Any]) -> Any:
+        content_type = header(scope, b"content-type")
+        media_type = (content_type or b"").partition(b";")[0].strip().lower()
+        optional = content_type is None and not self._op.body_required
+        if not optional and media_type != b"application/json" and not media_type.endswith(b"+json"):
             raise UnsupportedMediaType("The body must be application/json.")
         cap = self._limits.max_body_bytes
         declared = header(scope, b"content-length")
@@ -239,23 +330,80 @@ class _Endpoint:
         finally:
             timer.cancel()
         raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if optional:
+            if not raw:
+                return None
+            raise UnsupportedMediaType("The body must be application/json.")
         assert self._decoder is not None
         try:
-            return (self._decoder.decode(raw),)
+            return self._decoder.decode(raw)
         except msgspec.ValidationError as exc:
             if _INTEGRAL_FLOAT in str(exc):
-                return (_decode_with_integral_floats(raw, self._op.request_type),)
+                return _decode_with_integral_floats(raw, self._op.request_type)
             error = field_error(str(exc))
             raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
         except msgspec.DecodeError as exc:
             raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
 
 
-def _error_event_type(op: Operation) -> Callable[[Problem], Any]:
-    for variant in typing.get_args(op.response_type):
-        if typing.get_type_hints(variant).get("data") is Problem:
-            return typing.cast(Callable[[Problem], Any], variant)
-    raise TypeError(f"stream operation {op.operation_id} has no event that carries a Problem")
+class _Parameters:
+    """An operation's path, query and header parameters, validated against the contract."""
+
+    def __init__(self, op: Operation) -> None:
+        assert op.parameters is not None
+        self._type = op.parameters
+        self._sources = [(p, p.name.encode()) for p in op.parameter_sources]
+        self._queried = any(p.location == "query" for p in op.parameter_sources)
+        self._fields = [p.field for p in op.parameter_sources]
+        self._locations = {p.field: f"{p.location}.{p.name}" for p in op.parameter_sources}
+
+    def read(self, scope: Scope) -> dict[str, Any]:
+        """The handler's keyword arguments; raises ValidationFailed naming a bad one."""
+        raw: dict[str, Any] = {}
+        query = self._query(scope) if self._queried else {}
+        for source, name in self._sources:
+            if source.location == "path":
+                raw[source.field] = scope["path_params"][source.name]
+            elif source.location == "query":
+                values = query.get(source.name)
+                if values:
+                    raw[source.field] = values if source.array else values[0]
+            else:
+                value = header(scope, name)
+                if value is not None:
+                    raw[source.field] = value.decode("latin-1")
+        try:
+            parameters = msgspec.convert(raw, self._type, strict=False)
+        except msgspec.ValidationError as exc:
+            error = self._located(field_error(str(exc)))
+            raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
+        return {field: getattr(parameters, field) for field in self._fields}
+
+    def _query(self, scope: Scope) -> dict[str, list[str]]:
+        try:
+            return parse_qs(
+                scope["query_string"].decode("ascii"),
+                keep_blank_values=True,
+                encoding="utf-8",
+                errors="strict",
+            )
+        except UnicodeDecodeError:
+            error = FieldError(location="query", message="The query string is not UTF-8")
+            raise ValidationFailed(error.message, errors=[error]) from None
+
+    def _located(self, error: FieldError) -> FieldError:
+        """`$.limit` as the parameter's location, `query.limit`."""
+        path = error.location.removeprefix("$.")
+        field, bracket, rest = path.partition("[")
+        location = self._locations.get(field, error.location)
+        return FieldError(location=location + bracket + rest, message=error.message)
+
+
+def _header_value(value: Any) -> bytes:
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if "\r" in text or "\n" in text:
+        raise ValueError("a header value holds a line break")
+    return text.encode("latin-1")
 
 
 # JSON Schema's `integer` includes 2.0; msgspec's strict int does not.

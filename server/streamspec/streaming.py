@@ -37,9 +37,12 @@ _HEADERS = [
 
 
 def encode_event(event: Any) -> bytes:
-    """One event in wire form; msgspec's JSON never holds a raw newline, so one data line."""
-    name: str = type(event).__struct_config__.tag
-    return b"event: " + name.encode() + b"\ndata: " + _encoder.encode(event.data) + b"\n\n"
+    """One event in wire form; msgspec's JSON never holds a raw newline, so one data line.
+
+    Each generated event class knows its own `event:` line (none, in a data-only stream).
+    """
+    prefix: bytes = event.sse_prefix
+    return prefix + _encoder.encode(event.data) + b"\n\n"
 
 
 # A slow client, or a source that hands over many events at once, gets them in
@@ -158,14 +161,17 @@ class EventStream:
         self,
         first: Any,
         events: AsyncIterator[Any],
-        error_event: Callable[[Problem], Any],
+        error_event: Callable[[Problem], Any] | None,
         keepalive_seconds: float,
         shutdown: Shutdown | None = None,
         headers: list[tuple[bytes, bytes]] | None = None,
+        *,
+        end: bytes = b"",
     ) -> None:
         self._first = first
         self._events = events
         self._error_event = error_event
+        self._end = end
         self._keepalive = keepalive_seconds
         self._shutdown = shutdown
         self._headers = [*_HEADERS, *(headers or [])]
@@ -194,7 +200,12 @@ class EventStream:
                 await self._relay(send, loop)
             except Exception as exc:
                 problem, _ = problem_for(exc, request_id)
-                await self._send_body(send, loop, encode_event(self._error_event(problem)), True)
+                if self._error_event is None:  # the contract gives the stream no way to say
+                    logger.warning("stream ended early: %s %s", problem.status, problem.detail)
+                    await self._send_body(send, loop, b"", True)
+                else:
+                    event = encode_event(self._error_event(problem))
+                    await self._send_body(send, loop, event, True)
         except asyncio.CancelledError:
             if not self._left.caused():
                 raise
@@ -214,6 +225,8 @@ class EventStream:
         body = encode_event(self._first)
         while True:
             body, finished, failure = self._drain_ready(body)
+            if finished and failure is None and self._end:
+                body += self._end
             # The last events and the end of the body go in one write: a send is a trip
             # to the server's I/O thread (measured: echo streams +5% against the end alone).
             await self._send_body(send, loop, body, finished and failure is None)
@@ -237,7 +250,7 @@ class EventStream:
             finally:
                 self._waiting = False
             if event is None:  # the end goes out now that the wait is over, not inside it
-                await self._send_body(send, loop, b"", True)
+                await self._send_body(send, loop, self._end, True)
                 return
             body = encode_event(event)
 

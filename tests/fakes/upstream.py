@@ -21,7 +21,8 @@ malformed chunk. The request's `model` picks the behaviour:
     fault-u2028          a reply holding raw U+2028/U+2029 inside its JSON strings
     fault-bad-utf8       stream two pieces, then bytes that are not UTF-8
 
-`GET /_stats` reports what it has seen, for tests that check the relay.
+`GET .../models` lists fake-small and fake-large. `GET /_stats` reports what it has
+seen, for tests that check the relay.
 Run: python -m tests.fakes.upstream [--port N]; it prints "listening on <port>".
 """
 
@@ -45,6 +46,15 @@ _STATUS_TEXT = {
 }  # fmt: skip
 
 
+FAKE_MODELS = {
+    "object": "list",
+    "data": [
+        {"id": "fake-small", "object": "model", "created": 1700000000, "owned_by": "fake"},
+        {"id": "fake-large", "object": "model", "created": 1700000000, "owned_by": "fake"},
+    ],
+}
+
+
 @dataclass
 class Stats:
     requests: int = 0
@@ -52,6 +62,7 @@ class Stats:
     authorizations: list[str] = field(default_factory=list)
     cookies: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    model_listings: int = 0
     closed_at: list[float] = field(default_factory=list)
 
 
@@ -93,6 +104,10 @@ class FakeUpstream:
             # Not counting the connection that asks.
             stats = {**self.stats.__dict__, "open_connections": self.stats.open_connections - 1}
             await _respond(writer, 200, json.dumps(stats).encode())
+            return True
+        if method == "GET" and path.endswith("/models"):
+            self.stats.model_listings += 1
+            await _respond(writer, 200, json.dumps(FAKE_MODELS).encode())
             return True
         if method != "POST" or not path.endswith("/chat/completions"):
             await _respond(writer, 404, b'{"error": {"message": "not found"}}')

@@ -71,8 +71,10 @@ def test_stream_event_union_follows_the_item_schema_variants_in_order(spec: Spec
         "StreamChatPing",
     ]
     assert (
-        'class StreamChatPing(\n    msgspec.Struct, frozen=True, tag_field="event", tag=' in source
+        "class StreamChatPing(msgspec.Struct, frozen=True, tag_field=\"event\", tag='ping'):"
+        in (source)
     )
+    assert "sse_prefix: ClassVar[bytes] = b'event: ping\\ndata: '" in source
 
 
 def test_second_stream_operation_gets_its_own_event_union(spec: Spec) -> None:
@@ -136,14 +138,19 @@ def test_event_payload_types_come_from_content_schema() -> None:
 def test_operations_table_matches_the_contract() -> None:
     table = {op.operation_id: op for op in OPERATIONS}
 
-    assert list(table) == ["getHealth", "createChat", "streamChat"]
+    documented = yaml.safe_load((ROOT / "schema/openapi.yaml").read_text())["paths"]
+    assert list(table) == [
+        operation["operationId"] for item in documented.values() for operation in item.values()
+    ]
     assert table["getHealth"].secured is False
     assert table["getHealth"].request_type is None
     assert table["createChat"].request_type is models.ChatRequest
     assert table["createChat"].response_type is models.ChatResponse
     assert table["streamChat"].response_type == StreamChatEvent
     assert table["streamChat"].media_type == "text/event-stream"
-    documented = yaml.safe_load((ROOT / "schema/openapi.yaml").read_text())["paths"]
+    assert table["streamChat"].stream is not None
+    assert table["streamChat"].stream.end_event == "done"
+    assert table["streamChat"].stream.error_event is StreamChatError
     stream_responses = documented["/api/chat/stream"]["post"]["responses"]
     assert table["streamChat"].error_statuses == tuple(
         sorted(int(status) for status in stream_responses if int(status) >= 400)

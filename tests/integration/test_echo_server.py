@@ -138,3 +138,37 @@ def test_a_whole_number_written_as_a_float_is_an_integer(any_server: LiveServer)
     fractional = httpx.post(any_server.url + "/api/chat", json={**BODY, "max_tokens": 2.5})
     assert fractional.status_code == 422
     assert fractional.json()["errors"][0]["location"] == "$.max_tokens"
+
+
+def test_the_echo_provider_lists_its_one_model(any_server: LiveServer) -> None:
+    listed = httpx.get(any_server.url + "/api/models")
+
+    assert listed.status_code == 200
+    assert listed.json() == {"models": [{"id": "echo", "owned_by": "streamspec"}]}
+    one = httpx.get(any_server.url + "/api/models/echo")
+    assert (one.status_code, one.json()) == (200, {"id": "echo", "owned_by": "streamspec"})
+
+
+def test_an_unknown_model_is_a_404_problem(any_server: LiveServer) -> None:
+    missing = httpx.get(any_server.url + "/api/models/nope")
+
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert "nope" in missing.json()["detail"]
+
+
+def test_a_model_id_over_the_contract_bound_is_a_422_naming_the_path_parameter(
+    any_server: LiveServer,
+) -> None:
+    refused = httpx.get(any_server.url + "/api/models/" + "m" * 201)
+
+    assert refused.status_code == 422
+    assert [e["location"] for e in refused.json()["errors"]] == ["path.model_id"]
+
+
+def test_head_on_a_get_route_has_the_get_headers_and_no_body(any_server: LiveServer) -> None:
+    head = httpx.head(any_server.url + "/api/models")
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == "application/json"

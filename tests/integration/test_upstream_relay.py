@@ -9,7 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SERVERS, LiveServer, ServerFactory, Upstream, free_port, start_server
+from tests.conftest import (
+    SERVERS,
+    LiveServer,
+    ServerFactory,
+    Upstream,
+    free_port,
+    start_server,
+    start_upstream,
+)
 from tests.integration.sse import stream_events
 
 PLANTED_KEY = "sk-planted-upstream-secret-5e1f"
@@ -178,3 +186,33 @@ def test_cookies_the_provider_sets_are_not_sent_back(tmp_path: Path, upstream: U
     cookies = upstream.stats()["cookies"]
     assert isinstance(cookies, list)
     assert cookies[-2:] == ["", ""]
+
+
+def test_models_are_the_upstream_list_kept_for_a_while(tmp_path: Path) -> None:
+    fake = start_upstream()
+    try:
+        live = start_server(tmp_path, {"OPENAI_BASE_URL": fake.base_url})
+        try:
+            first = httpx.get(live.url + "/api/models")
+            second = httpx.get(live.url + "/api/models/fake-large")
+            missing = httpx.get(live.url + "/api/models/echo")
+        finally:
+            live.stop()
+        assert first.status_code == 200
+        assert [m["id"] for m in first.json()["models"]] == ["fake-small", "fake-large"]
+        assert second.json() == {"id": "fake-large", "owned_by": "fake"}
+        assert missing.status_code == 404
+        assert fake.stats()["model_listings"] == 1
+    finally:
+        fake.stop()
+
+
+def test_an_upstream_that_cannot_list_models_is_a_gateway_problem(tmp_path: Path) -> None:
+    live = start_server(tmp_path, {"OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"})
+    try:
+        refused = httpx.get(live.url + "/api/models")
+    finally:
+        live.stop()
+
+    assert refused.status_code == 502
+    assert refused.headers["content-type"] == "application/problem+json"

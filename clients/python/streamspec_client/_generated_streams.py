@@ -30,11 +30,15 @@ class StreamOperation(Generic[_EventT]):
     method_name: str
     http_method: str
     path: str
-    request_type: type
+    request_type: type | None
     # Event name -> a function from the event's parsed JSON data to its typed event.
     decoders: Mapping[str, Callable[[Any], _EventT]]
     # Events whose data is a problem: the stream ends with an error.
     error_events: frozenset[str]
+    # The event that ends the stream normally; it is yielded.
+    end_event: str | None
+    # A data-only stream's closing data, e.g. [DONE]; it is not yielded.
+    end_sentinel: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +98,8 @@ STREAM_CHAT: Final[StreamOperation[StreamChatEvent]] = StreamOperation(
         "error": StreamChatError.from_data,
     },
     error_events=frozenset({"error"}),
+    end_event="done",
+    end_sentinel=None,
 )
 
 STREAM_OPERATIONS: Final[Mapping[str, StreamOperation[Any]]] = {

@@ -5,11 +5,12 @@ multi-line `data`, `id`, `retry`). Each event is then decoded by the
 generated table of its operation. Events the SDK does not know (a newer
 server's) are skipped.
 
-The contract of a stream is zero or more events, then exactly one terminal
-event: `done`, or an error event. An error event raises `StreamError` instead
-of being yielded, and a body that ends before any terminal event raises
-`StreamTruncatedError`, so neither a failed nor a cut-off stream can pass for
-a finished one. Iteration stops at the terminal event: nothing after it is
+The contract names how each stream ends: with its end event (yielded), with a
+data-only stream's sentinel such as `[DONE]` (not yielded), or with an error
+event, which raises `StreamError` instead of being yielded. A body that ends
+before any of them raises `StreamTruncatedError`, so neither a failed nor a
+cut-off stream can pass for a finished one. A stream whose contract names no
+end simply ends with its body. Iteration stops at the terminal event: nothing after it is
 read or yielded (the server closes the stream there). The response is closed
 in `finally`, however iteration ends.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent, SSEError
@@ -40,22 +41,25 @@ __all__ = ["AsyncStream", "Stream"]
 EventT = TypeVar("EventT")
 
 
-# The event that ends a stream successfully. The generated metadata names the error events
-# (`StreamOperation.error_events`) but has no notion of the successful last event, so the
-# spec's stream contract ("then exactly one `done` or `error`") is written down here.
-DONE_EVENTS: Final[frozenset[str]] = frozenset({"done"})
-
-
 def terminal_events(operation: StreamOperation[Any]) -> frozenset[str]:
-    """The events that end a stream of `operation`: `done` and its error events."""
-    return DONE_EVENTS | operation.error_events
+    """The events that end a stream of `operation`: its end event and its error events."""
+    ends = {operation.end_event} if operation.end_event is not None else set()
+    return operation.error_events | ends
+
+
+def has_end(operation: StreamOperation[Any]) -> bool:
+    """Whether the contract says how the stream ends, so that a cut can be told from an end."""
+    return operation.end_event is not None or operation.end_sentinel is not None
 
 
 def truncated_error(
     operation: StreamOperation[Any], response: httpx.Response
 ) -> StreamTruncatedError:
     request_id = response.headers.get(REQUEST_ID_HEADER)
-    ending = " or ".join(f"`{name}`" for name in sorted(terminal_events(operation)))
+    ends = sorted(terminal_events(operation))
+    if operation.end_sentinel is not None:
+        ends.append(operation.end_sentinel)
+    ending = " or ".join(f"`{name}`" for name in ends)
     message = (
         f"the {operation.operation_id} stream closed before its {ending} event:"
         f" the reply is incomplete (request id {request_id or 'unknown'})"
@@ -142,6 +146,8 @@ class Stream(Generic[EventT]):
         terminal = terminal_events(self._operation)
         try:
             for sse in EventSource(response).iter_sse():
+                if sse.data == self._operation.end_sentinel:
+                    return
                 event = decode_event(self._operation, sse, response)
                 if event is None:
                     continue
@@ -153,7 +159,8 @@ class Stream(Generic[EventT]):
         except httpx.HTTPError as error:
             raise _transport_error(error, response.request) from error
         else:
-            raise truncated_error(self._operation, response)
+            if has_end(self._operation):
+                raise truncated_error(self._operation, response)
         finally:
             response.close()
 
@@ -223,6 +230,8 @@ class AsyncStream(Generic[EventT]):
         terminal = terminal_events(self._operation)
         try:
             async for sse in EventSource(response).aiter_sse():
+                if sse.data == self._operation.end_sentinel:
+                    return
                 event = decode_event(self._operation, sse, response)
                 if event is None:
                     continue
@@ -234,7 +243,8 @@ class AsyncStream(Generic[EventT]):
         except httpx.HTTPError as error:
             raise _transport_error(error, response.request) from error
         else:
-            raise truncated_error(self._operation, response)
+            if has_end(self._operation):
+                raise truncated_error(self._operation, response)
         finally:
             await response.aclose()
 

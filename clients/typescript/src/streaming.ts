@@ -9,25 +9,24 @@ export interface StreamEvent {
   readonly data: unknown;
 }
 
-/**
- * The event that ends a stream successfully. The spec's stream contract is "zero or more events,
- * then exactly one `done` or `error`"; the generated StreamOperation names its error event but
- * has no notion of the successful last event, so that one is named here.
- */
-export const DONE_EVENT = "done";
-
-/** Whether `name` ends a stream of `operation`: `done`, or the operation's error event. */
+/** Whether `name` ends a stream of `operation`: its end event, or its error event. */
 export function isTerminalEvent(operation: StreamOperation, name: string): boolean {
-  return name === DONE_EVENT || name === operation.errorEvent;
+  return name === operation.endEvent || name === operation.errorEvent;
+}
+
+/** Whether the contract says how the stream ends, so that a cut can be told from an end. */
+function hasEnd(operation: StreamOperation): boolean {
+  return operation.endEvent !== null || operation.endSentinel !== null;
 }
 
 /**
  * Decode a `text/event-stream` body (WHATWG rules, via eventsource-parser) into typed events.
  *
  * Events the operation does not name are skipped, so an older client survives a newer server.
- * The operation's error event ends the iteration with a StreamError; `done` is yielded and ends
- * it, and nothing after a terminal event is read or yielded. A body that closes before either
- * ends the iteration with a StreamTruncatedError, so a cut-off reply never passes for a whole one.
+ * The operation's error event ends the iteration with a StreamError; its end event is yielded
+ * and ends it; a data-only stream's sentinel (such as `[DONE]`) ends it unyielded. Nothing after
+ * the end is read or yielded. When the contract names an end, a body that closes before it ends
+ * the iteration with a StreamTruncatedError, so a cut-off reply never passes for a whole one.
  * The reader is always released, and cancelled (closing the connection) when iteration stops
  * before the body's end.
  */
@@ -59,6 +58,7 @@ export async function* decodeEvents<E extends StreamEvent>(
         parser.feed(decoder.decode(chunk.value, { stream: true }));
       }
       for (const message of pending.splice(0)) {
+        if (message.data === operation.endSentinel) return;
         const name = message.event ?? "message";
         if (!known.has(name)) continue;
         const data = parseData(message.data, name);
@@ -72,6 +72,7 @@ export async function* decodeEvents<E extends StreamEvent>(
       if (chunk.done) {
         finished = true;
         if (signal?.aborted) throw signal.reason;
+        if (!hasEnd(operation)) return;
         throw truncated(operation, requestId);
       }
     }
@@ -82,7 +83,9 @@ export async function* decodeEvents<E extends StreamEvent>(
 }
 
 function truncated(operation: StreamOperation, requestId: string | null): StreamTruncatedError {
-  const ending = [DONE_EVENT, operation.errorEvent].filter((name) => name !== null).map((name) => `\`${name}\``);
+  const ending = [operation.endEvent, operation.errorEvent, operation.endSentinel]
+    .filter((name) => name !== null)
+    .map((name) => `\`${name}\``);
   return new StreamTruncatedError(
     `the ${operation.operationId} stream closed before its ${ending.join(" or ")} event: ` +
       `the reply is incomplete (request id ${requestId ?? "unknown"})`,

@@ -119,11 +119,23 @@ class ChatDone(Struct, forbid_unknown_fields=True):
     ) = UNSET
 
 
+class Model(Struct, forbid_unknown_fields=True):
+    id: Annotated[str, Meta(description="The name to pass as a chat's `model`.")]
+    owned_by: Annotated[
+        str,
+        Meta(description="Who offers it, as the provider says; `streamspec` for `echo`."),
+    ]
+
+
+class ModelList(Struct, forbid_unknown_fields=True):
+    models: list[Model]
+
+
 class FieldError(Struct, forbid_unknown_fields=True):
     location: Annotated[
         str,
         Meta(
-            description="Where the failing value is, as a JSON path into the request body, e.g. `$.messages[0].role`."
+            description="Where the failing value is: a JSON path into the request body, e.g.\n`$.messages[0].role`, or a parameter, e.g. `path.model_id` or `query.limit`.\n"
         ),
     ]
     message: Annotated[str, Meta(description="What is wrong with it.")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol, TypeAlias
 
-from streamspec._generated.models import ChatRequest, ChatResponse
+from streamspec._generated.models import ChatRequest, ChatResponse, ModelList
 from streamspec._generated.operations import StreamChatDelta, StreamChatDone
 
 ProviderEvent: TypeAlias = StreamChatDelta | StreamChatDone
@@ -18,4 +18,8 @@ class Provider(Protocol):
 
     def stream(self, request: ChatRequest) -> AsyncIterator[ProviderEvent]:
         """Zero or more deltas, then exactly one done."""
+        ...
+
+    async def list_models(self) -> ModelList:
+        """The models a chat may name, in the provider's order."""
         ...

@@ -15,6 +15,8 @@ from streamspec._generated.models import (
     ChatRequest,
     ChatResponse,
     FinishReason,
+    Model,
+    ModelList,
     Role,
     Usage,
 )
@@ -22,6 +24,7 @@ from streamspec._generated.operations import StreamChatDelta, StreamChatDone
 from streamspec.providers import ProviderEvent
 
 ECHO_MODEL = "echo"
+_MODELS = ModelList(models=[Model(id=ECHO_MODEL, owned_by="streamspec")])
 # A word with the whitespace after it, or leading whitespace alone: the pieces
 # always concatenate back to the exact input.
 _PIECE = re.compile(r"\S+\s*|\s+")
@@ -67,6 +70,9 @@ class EchoProvider:
         if self._pacer is None or self._pacer.loop is not loop:
             self._pacer = _Pacer(loop)
         return self._pacer
+
+    async def list_models(self) -> ModelList:
+        return _MODELS
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         reply = _reply_to(request)

@@ -32,6 +32,8 @@ from streamspec._generated.models import (
     ChatRequest,
     ChatResponse,
     FinishReason,
+    Model,
+    ModelList,
     Usage,
 )
 from streamspec._generated.operations import StreamChatDelta, StreamChatDone
@@ -44,6 +46,15 @@ from streamspec.errors import (
 from streamspec.interrupts import Interrupt
 from streamspec.providers import ProviderEvent
 from streamspec.providers.sse import EventTooLarge, SSEDataSplitter
+
+
+class _UpstreamModel(msgspec.Struct):
+    id: str
+    owned_by: str = ""
+
+
+class _UpstreamModels(msgspec.Struct):
+    data: list[_UpstreamModel]
 
 
 class _UpstreamUsage(msgspec.Struct):
@@ -86,6 +97,7 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 _completion_decoder = msgspec.json.Decoder(_UpstreamCompletion)
 _chunk_decoder = msgspec.json.Decoder(_UpstreamChunk)
+_models_decoder = msgspec.json.Decoder(_UpstreamModels)
 _encoder = msgspec.json.Encoder()
 _FINISH_REASONS = {reason.value: reason for reason in FinishReason}
 _STREAM_END = b"[DONE]"
@@ -94,6 +106,8 @@ MAX_COMPLETION_BYTES = 16 * 1024 * 1024
 MAX_STREAM_EVENT_BYTES = 1024 * 1024
 # A provider asking for longer than this is told to callers as this.
 MAX_RETRY_AFTER = 3600
+# How long the upstream's model list is kept: it changes rarely, and a page lists it often.
+MODELS_CACHE_SECONDS = 60.0
 # Retries happen only while connecting: once a byte is sent, a retry could bill twice.
 CONNECT_ATTEMPTS = 3
 
@@ -111,6 +125,7 @@ class OpenAIProvider:
     ) -> None:
         self._transport = transport
         self._url = httpx.URL(base_url.rstrip("/") + "/chat/completions")
+        self._models_url = httpx.URL(base_url.rstrip("/") + "/models")
         # Identity encoding: answers are read and checked as sent, with no decompression
         # (and so no decompression bomb) in between.
         self._headers = {
@@ -121,6 +136,10 @@ class OpenAIProvider:
         if api_key:
             self._headers["authorization"] = f"Bearer {api_key}"
         self._stream_headers = {**self._headers, "accept": "text/event-stream"}
+        self._get_headers = {k: v for k, v in self._headers.items() if k != "content-type"}
+        self._models: ModelList | None = None
+        self._models_expire = 0.0
+        self._models_lock = asyncio.Lock()
         self._default_model = default_model
         self._first_byte_timeout = first_byte_timeout
         self._idle_timeout = idle_timeout
@@ -135,16 +154,36 @@ class OpenAIProvider:
             }
         }
 
-    async def complete(self, request: ChatRequest) -> ChatResponse:
-        response = await self._open(self._payload(request, stream=False), self._headers)
+    async def list_models(self) -> ModelList:
+        """The upstream's `/models`, fetched by one request at a time and kept a minute."""
+        async with self._models_lock:
+            if self._models is not None and time.monotonic() < self._models_expire:
+                return self._models
+            response = await self._open(self._models_url, None, self._get_headers)
+            body = await self._read_answer(response)
+            try:
+                listed = _models_decoder.decode(body).data
+            except msgspec.DecodeError:
+                raise UpstreamUnavailable("The provider's answer was not a model list.") from None
+            self._models = ModelList(
+                models=[Model(id=m.id, owned_by=m.owned_by or "unknown") for m in listed]
+            )
+            self._models_expire = time.monotonic() + MODELS_CACHE_SECONDS
+            return self._models
+
+    async def _read_answer(self, response: httpx.Response) -> bytes:
         try:
             _raise_for_status(response)
             async with asyncio.timeout(self._idle_timeout):
-                body = await _read_capped(response, MAX_COMPLETION_BYTES)
+                return await _read_capped(response, MAX_COMPLETION_BYTES)
         except (TimeoutError, httpx.HTTPError) as exc:
             raise _mid_answer_failure(exc) from None
         finally:
             await response.aclose()
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        response = await self._open(self._url, self._payload(request, stream=False), self._headers)
+        body = await self._read_answer(response)
         try:
             completion = _completion_decoder.decode(body)
             choice = completion.choices[0]
@@ -163,7 +202,9 @@ class OpenAIProvider:
         model = self._model(request)
         finish_reason: FinishReason | None = None
         usage: Usage | msgspec.UnsetType = msgspec.UNSET
-        response = await self._open(self._payload(request, stream=True), self._stream_headers)
+        response = await self._open(
+            self._url, self._payload(request, stream=True), self._stream_headers
+        )
         idle = _IdleTimer(self._idle_timeout)
         splitter = SSEDataSplitter(MAX_STREAM_EVENT_BYTES)
         utf8 = codecs.getincrementaldecoder("utf-8")()
@@ -215,22 +256,25 @@ class OpenAIProvider:
             )
         )
 
-    async def _open(self, payload: bytes, headers: dict[str, str]) -> httpx.Response:
-        """Send the request and wait, at most the first-byte timeout, for the response head."""
+    async def _open(
+        self, url: httpx.URL, payload: bytes | None, headers: dict[str, str]
+    ) -> httpx.Response:
+        """POST `payload` (GET without one) and wait, at most the first-byte timeout, for
+        the response head."""
         try:
             async with asyncio.timeout(self._first_byte_timeout):
                 for attempt in range(CONNECT_ATTEMPTS):
                     try:
                         response = await self._transport.handle_async_request(
                             httpx.Request(
-                                "POST",
-                                self._url,
+                                "GET" if payload is None else "POST",
+                                url,
                                 content=payload,
                                 headers=headers,
                                 extensions=self._extensions,
                             )
                         )
-                        logger.debug("POST %s: %d", self._url, response.status_code)
+                        logger.debug("%s: %d", url, response.status_code)
                         return response
                     except httpx.TransportError as exc:
                         # Nothing reached the provider, so trying again is safe.

@@ -98,7 +98,7 @@ def test_two_events_carrying_a_problem_are_refused(spec: Spec) -> None:
     }
     schemas["ChatStreamEvent"]["oneOf"].append({"$ref": "#/components/schemas/FatalEvent"})
 
-    with pytest.raises(SpecError, match="more than one event carries a Problem"):
+    with pytest.raises(SpecError, match="more than one event carries a problem"):
         render_typescript_streams(read_operations(spec))
 
 

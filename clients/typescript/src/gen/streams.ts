@@ -12,6 +12,10 @@ export interface StreamOperation<Event extends string = string> {
   readonly events: readonly Event[];
   /** The event whose data is a Problem: it ends the stream with a StreamError. */
   readonly errorEvent: Event | null;
+  /** The event that ends the stream normally; it is yielded. */
+  readonly endEvent: Event | null;
+  /** A data-only stream's closing data, e.g. [DONE]; it is not yielded. */
+  readonly endSentinel: string | null;
 }
 
 /** One event of `streamChat`: Stream a chat reply token by token as Server-Sent Events. */
@@ -28,6 +32,8 @@ export const streamChatOperation = {
   path: "/api/chat/stream",
   events: ["delta", "done", "error"],
   errorEvent: "error",
+  endEvent: "done",
+  endSentinel: null,
 } as const satisfies StreamOperation<StreamChatEvent["event"]>;
 
 /** Every stream operation, by operationId. */

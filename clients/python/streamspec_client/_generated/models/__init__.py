@@ -15,6 +15,8 @@ from .field_error import FieldError
 from .finish_reason import FinishReason
 from .health import Health
 from .health_status import HealthStatus
+from .model import Model
+from .model_list import ModelList
 from .problem import Problem
 from .role import Role
 from .usage import Usage
@@ -34,6 +36,8 @@ __all__ = (
     "FinishReason",
     "Health",
     "HealthStatus",
+    "Model",
+    "ModelList",
     "Problem",
     "Role",
     "Usage",

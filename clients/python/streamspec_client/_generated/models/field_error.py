@@ -13,7 +13,8 @@ T = TypeVar("T", bound="FieldError")
 class FieldError:
     """
     Attributes:
-        location (str): Where the failing value is, as a JSON path into the request body, e.g. `$.messages[0].role`.
+        location (str): Where the failing value is: a JSON path into the request body, e.g.
+            `$.messages[0].role`, or a parameter, e.g. `path.model_id` or `query.limit`.
         message (str): What is wrong with it.
     """
 
