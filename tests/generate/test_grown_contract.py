@@ -3,82 +3,23 @@ regenerated, refuses to start until the handlers exist, then serves each one liv
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
-from codegen.pipeline import generate_all, sync
-from codegen.spec import dump_spec
-from codegen.tools import Toolchain
-from tests.conftest import ROOT, LiveServer, free_port, wait_until_up
-from tests.fixtures import FIXTURES, grown_contract, grown_operation_ids
+from codegen.spec import snake_case
+from tests.conftest import LiveServer
+from tests.fixtures import grown_operation_ids
+from tests.generate.conftest import ScratchTree
 from tests.integration.sse import read_events, sse_lines
-
-# What a maintainer's checkout holds; the environments are linked, not copied.
-COPIED = ("schema", "codegen", "server", "clients/python", "pyproject.toml")
-LINKED = (".venv", "clients/typescript/node_modules")
 
 
 def _events(response: httpx.Response) -> list[tuple[str, object]]:
     return [(e.event, e.json()) for e in read_events(sse_lines(response.iter_bytes()))]
 
 
-@dataclass
-class ScratchTree:
-    root: Path
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PYTHONPATH": f"{self.root / 'server'}{os.pathsep}{self.root}"}
-        env = {k: v for k, v in env.items() if not k.startswith(("STREAMSPEC_", "OPENAI_"))}
-        return subprocess.run(
-            args, cwd=self.root, env=env, capture_output=True, text=True, timeout=300
-        )
-
-    def mypy(self) -> subprocess.CompletedProcess[str]:
-        return self.run(sys.executable, "-m", "mypy", "--strict", "server/streamspec")
-
-    def write_handlers(self) -> None:
-        api = self.root / "server/streamspec"
-        (api / "api.py").rename(api / "product_api.py")
-        shutil.copyfile(FIXTURES / "grown_api.py", api / "api.py")
-
-
-def _copy_repo(target: Path) -> None:
-    ignore = shutil.ignore_patterns("node_modules", "__pycache__", ".mypy_cache", "_assets")
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=ignore)
-        else:
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target / name)
-    (target / "clients/typescript/src").mkdir(parents=True)
-    for name in LINKED:
-        (target / name).symlink_to(ROOT / name)
-
-
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> ScratchTree:
-    root = tmp_path_factory.mktemp("grown") / "repo"
-    _copy_repo(root)
-    spec_path = root / "schema/openapi.yaml"
-    dump_spec(grown_contract(), spec_path)
-    out = root.parent / "out"
-    generate_all(spec_path, out, root.parent / "work", Toolchain.for_repo(ROOT))
-    sync(out, root)
-    return ScratchTree(root)
-
-
 def _new_method_names() -> list[str]:
-    from codegen.spec import snake_case
-
     return [snake_case(operation_id) for operation_id in grown_operation_ids()]
 
 
@@ -103,33 +44,6 @@ def test_server_refuses_to_start_until_each_new_operation_has_a_handler(
     missing = checked.stdout.split("has abstract attributes", 1)[1].splitlines()[0]
     for method_name in _new_method_names():
         assert f'"{method_name}"' in missing, checked.stdout
-
-
-@pytest.fixture(scope="module")
-def grown_server(
-    scratch: ScratchTree, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    scratch.write_handlers()
-    checked = scratch.mypy()
-    assert checked.returncode == 0, checked.stdout
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("grown-server") / "server.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STREAMSPEC_", "OPENAI_"))}
-    env["PYTHONPATH"] = str(scratch.root / "server")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamspec", "--port", str(port)],
-            cwd=scratch.root,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    live = LiveServer(f"http://127.0.0.1:{port}", process, log_path, "granian")
-    try:
-        wait_until_up(live.url, process, log_path)
-        yield live
-    finally:
-        live.stop()
 
 
 def test_created_answer_is_201_with_its_location(grown_server: LiveServer) -> None:
