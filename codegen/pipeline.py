@@ -7,21 +7,22 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clients import generate_python_client, generate_typescript
+from .clients import generate_typescript
 from .models import build_models
 from .operations import INIT_SOURCE, read_operations, render_operations
-from .python_streams import build_python_streams
+from .python_client import build_python_client
 from .spec import derive_31_view, dump_spec, load_spec
 from .tools import Toolchain, remove_tool_caches
 from .typescript_streams import render_typescript_streams
 
 SPEC = Path("schema/openapi.yaml")
 SERVER_DIR = Path("server/streamspec/_generated")
-PYTHON_CLIENT_DIR = Path("clients/python/streamspec_client/_generated")
-# A sibling of PYTHON_CLIENT_DIR, which openapi-python-client wipes; compared like a directory.
-PYTHON_STREAMS_FILE = Path("clients/python/streamspec_client/_generated_streams.py")
+PYTHON_PACKAGE = Path("clients/python/streamspec_client")
+PYTHON_CLIENT_DIR = PYTHON_PACKAGE / "_generated"
+# The SDK's exports, beside the hand-written runtime; compared like a directory.
+PYTHON_EXPORTS_FILE = PYTHON_PACKAGE / "__init__.py"
 TYPESCRIPT_DIR = Path("clients/typescript/src/gen")
-GENERATED_DIRS = (SERVER_DIR, PYTHON_CLIENT_DIR, PYTHON_STREAMS_FILE, TYPESCRIPT_DIR)
+GENERATED_DIRS = (SERVER_DIR, PYTHON_CLIENT_DIR, PYTHON_EXPORTS_FILE, TYPESCRIPT_DIR)
 
 # Left behind by running or checking the code; never generated, never compared.
 IGNORED_NAMES = frozenset({"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"})
@@ -44,14 +45,13 @@ def generate_all(spec_path: Path, out_root: Path, work_dir: Path, tools: Toolcha
     # Served byte for byte by the server, so it cannot carry a header.
     shutil.copyfile(spec_path, server / "openapi.yaml")
 
-    client_files = generate_python_client(view_path, out_root / PYTHON_CLIENT_DIR, tools)
-    build_python_streams(spec, out_root / PYTHON_STREAMS_FILE, tools)
+    build_python_client(spec, spec_path, out_root / PYTHON_PACKAGE, tools)
     generate_typescript(view_path, out_root / TYPESCRIPT_DIR / "openapi.ts", tools)
     (out_root / TYPESCRIPT_DIR / "streams.ts").write_text(
         render_typescript_streams(read_operations(spec)), encoding="utf-8"
     )
 
-    tools.ruff_format(sorted(server.glob("*.py")) + client_files, cwd=out_root)
+    tools.ruff_format(sorted(server.glob("*.py")), cwd=out_root)
     remove_tool_caches(out_root)
 
 

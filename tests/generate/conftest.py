@@ -61,11 +61,17 @@ LINKED = (".venv", "clients/typescript/node_modules")
 class ScratchTree:
     root: Path
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PYTHONPATH": f"{self.root / 'server'}{os.pathsep}{self.root}"}
-        env = {k: v for k, v in env.items() if not k.startswith(("STREAMSPEC_", "OPENAI_"))}
+    def run(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run in the tree, its server and SDK first on the path; `env` paths are relative."""
+        paths = [self.root / "server", self.root / "clients/python", self.root]
+        full = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in paths)}
+        full = {k: v for k, v in full.items() if not k.startswith(("STREAMSPEC_", "OPENAI_"))}
+        for name, value in (env or {}).items():
+            full[name] = os.pathsep.join(str(self.root / part) for part in value.split(os.pathsep))
         return subprocess.run(
-            args, cwd=self.root, env=env, capture_output=True, text=True, timeout=300
+            args, cwd=self.root, env=full, capture_output=True, text=True, timeout=300
         )
 
     def mypy(self) -> subprocess.CompletedProcess[str]:

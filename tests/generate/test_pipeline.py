@@ -77,14 +77,19 @@ def test_new_chat_request_property_reaches_server_sdk_and_typescript(
 
     changed = {str(item.path) for item in compare(out, REPO_ROOT) if item.kind == "changed"}
     server_models = SERVER_DIR / "models.py"
-    sdk_model = PYTHON_CLIENT_DIR / "models" / "chat_request.py"
+    sdk_model = PYTHON_CLIENT_DIR / "models.py"
+    sdk_client = PYTHON_CLIENT_DIR / "client.py"
     typescript = TYPESCRIPT_DIR / "openapi.ts"
-    assert {str(server_models), str(sdk_model), str(typescript)} <= changed
+    assert {str(server_models), str(sdk_model), str(sdk_client), str(typescript)} <= changed
     assert "    seed: Annotated[int, " in (out / server_models).read_text()
     assert (out / SERVER_DIR / "openapi.yaml").read_bytes() == (
         tmp_path / "openapi.yaml"
     ).read_bytes()
-    assert "seed: int | Unset = UNSET" in (out / sdk_model).read_text()
+    assert (
+        'seed: Annotated[int, Meta(description="Sampling seed.")] | None = None'
+        in (out / sdk_model).read_text()
+    )
+    assert "seed: int | None = None" in (out / sdk_client).read_text()
     assert "seed?: number;" in (out / typescript).read_text()
     for path in out.rglob("*.py"):  # openapi.yaml is served byte for byte, so it has none
         assert path.read_text().startswith(PY_HEADER + "\n"), path

@@ -27,6 +27,8 @@ def main(argv: list[str]) -> int:
 
     with Client(base_url, api_key=api_key) as client:
         try:
+            models = client.list_models().models
+            print("models:", ", ".join(model.id for model in models), file=sys.stderr)
             with client.stream_chat(messages=[{"role": "user", "content": argv[1]}]) as stream:
                 for event in stream:
                     if event.event == "delta":
@@ -52,7 +54,7 @@ def main(argv: list[str]) -> int:
 def _detail(error: APIStatusError) -> str:
     if error.problem is None:
         return error.message
-    return error.problem.detail if isinstance(error.problem.detail, str) else error.problem.title
+    return error.problem.detail or error.problem.title
 
 
 if __name__ == "__main__":

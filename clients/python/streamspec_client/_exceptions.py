@@ -6,6 +6,7 @@ StreamspecError                      carries the request
  |    +-- AuthenticationError        401 the API key is missing or unknown
  |    +-- PermissionDeniedError      403
  |    +-- NotFoundError              404
+ |    +-- MethodNotAllowedError      405
  |    +-- RequestTimeoutError        408 the body reached the server too slowly
  |    +-- ContentTooLargeError       413 the body is over the server's limit
  |    +-- UnsupportedMediaTypeError  415
@@ -17,20 +18,25 @@ StreamspecError                      carries the request
  |    +-- GatewayTimeoutError        504 the provider did not answer in time
  +-- APIConnectionError              the request or the stream could not be carried
  |    +-- APITimeoutError
- |    +-- StreamTruncatedError        the stream closed before its `done` or `error` event
+ |    +-- StreamTruncatedError        the stream closed before the end its contract names
  +-- APIResponseValidationError      a response or an event that breaks the contract
- +-- StreamError                     an `error` event ended a stream; .problem
+ +-- StreamError                     an error event ended a stream; .problem
+
+`problem` is the error body as the contract's schema for it (`ErrorBody`) decodes it.
 """
 
 from __future__ import annotations
 
 import email.utils
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
+import msgspec
 
-from ._generated.models import Problem
+if TYPE_CHECKING:
+    from ._generated.client import ErrorBody
 
 __all__ = [
     "APIConnectionError",
@@ -42,6 +48,7 @@ __all__ = [
     "ContentTooLargeError",
     "GatewayTimeoutError",
     "InternalServerError",
+    "MethodNotAllowedError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -73,11 +80,13 @@ class APIStatusError(StreamspecError):
     """The server answered with an error status; `problem` is its RFC 9457 body, if readable."""
 
     status_code: int
-    problem: Problem | None
+    problem: ErrorBody | None
     request_id: str | None
     response: httpx.Response
 
-    def __init__(self, message: str, *, response: httpx.Response, problem: Problem | None) -> None:
+    def __init__(
+        self, message: str, *, response: httpx.Response, problem: ErrorBody | None
+    ) -> None:
         super().__init__(message, request=response.request)
         self.response = response
         self.status_code = response.status_code
@@ -98,6 +107,10 @@ class PermissionDeniedError(APIStatusError):
 
 
 class NotFoundError(APIStatusError):
+    pass
+
+
+class MethodNotAllowedError(APIStatusError):
     pass
 
 
@@ -122,7 +135,9 @@ class RateLimitError(APIStatusError):
 
     retry_after: float | None
 
-    def __init__(self, message: str, *, response: httpx.Response, problem: Problem | None) -> None:
+    def __init__(
+        self, message: str, *, response: httpx.Response, problem: ErrorBody | None
+    ) -> None:
         super().__init__(message, response=response, problem=problem)
         self.retry_after = parse_retry_after(response)
 
@@ -184,13 +199,13 @@ class APIResponseValidationError(StreamspecError):
 class StreamError(StreamspecError):
     """A stream ended with an `error` event; `problem` is its data. The event is not yielded."""
 
-    problem: Problem
+    problem: ErrorBody
     request_id: str | None
     response: httpx.Response
 
-    def __init__(self, problem: Problem, *, response: httpx.Response) -> None:
-        detail = problem.detail if isinstance(problem.detail, str) else problem.title
-        super().__init__(f"stream failed ({problem.status}): {detail}", request=response.request)
+    def __init__(self, problem: ErrorBody, *, response: httpx.Response) -> None:
+        status = getattr(problem, "status", "error")
+        super().__init__(f"stream failed ({status}): {_detail(problem)}", request=response.request)
         self.problem = problem
         self.response = response
         self.request_id = response.headers.get(REQUEST_ID_HEADER)
@@ -201,6 +216,7 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    405: MethodNotAllowedError,
     408: RequestTimeoutError,
     413: ContentTooLargeError,
     415: UnsupportedMediaTypeError,
@@ -213,26 +229,28 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error(response: httpx.Response) -> APIStatusError:
+def status_error(response: httpx.Response, decode_error: Callable[[bytes], Any]) -> APIStatusError:
     """The typed error for a read error response. The one place statuses map to classes."""
-    problem = _parse_problem(response)
+    try:
+        problem = decode_error(response.content)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        problem = None
     error_class = _STATUS_ERRORS.get(response.status_code)
     if error_class is None:
         error_class = InternalServerError if response.status_code >= 500 else APIStatusError
+    message = f"{response.status_code} {response.reason_phrase}".rstrip()
     if problem is not None:
-        detail = problem.detail if isinstance(problem.detail, str) else problem.title
-        message = f"{response.status_code} {problem.title}: {detail}"
-    else:
-        message = f"{response.status_code} {response.reason_phrase}".rstrip()
+        message = f"{message}: {_detail(problem)}"
     return error_class(message, response=response, problem=problem)
 
 
-def _parse_problem(response: httpx.Response) -> Problem | None:
-    try:
-        body: Any = response.json()
-        return Problem.from_dict(body) if isinstance(body, dict) else None
-    except (ValueError, KeyError, TypeError):
-        return None
+def _detail(problem: object) -> str:
+    """What an error body says, for a message: RFC 9457's `detail` or `title`, else itself."""
+    for field in ("detail", "title", "message"):
+        text = getattr(problem, field, None)
+        if isinstance(text, str) and text:
+            return text
+    return str(problem)
 
 
 def parse_retry_after(response: httpx.Response) -> float | None:

@@ -17,12 +17,21 @@ in `finally`, however iteration ends.
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+)
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
+import msgspec
 from httpx_sse import EventSource, ServerSentEvent, SSEError
 
 from ._exceptions import (
@@ -33,12 +42,28 @@ from ._exceptions import (
     StreamError,
     StreamTruncatedError,
 )
-from ._generated.models import Problem
-from ._generated_streams import StreamOperation
 
-__all__ = ["AsyncStream", "Stream"]
+__all__ = ["AsyncStream", "Stream", "StreamOperation"]
 
 EventT = TypeVar("EventT")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOperation(Generic[EventT]):
+    """A streamed operation, as the generated client describes it."""
+
+    operation_id: str
+    http_method: str
+    path: str
+    # Event name -> a function from the event's data to its typed event.
+    decoders: Mapping[str, Callable[[str], EventT]]
+    # Events whose data is an error body: the stream ends with a StreamError.
+    error_events: frozenset[str]
+    # The event that ends the stream normally; it is yielded.
+    end_event: str | None
+    # A data-only stream's closing data, e.g. [DONE]; it is not yielded.
+    end_sentinel: str | None
+    decode_error: Callable[[str], Any]
 
 
 def terminal_events(operation: StreamOperation[Any]) -> frozenset[str]:
@@ -71,16 +96,17 @@ def decode_event(
     operation: StreamOperation[EventT], sse: ServerSentEvent, response: httpx.Response
 ) -> EventT | None:
     decoder = operation.decoders.get(sse.event)
+    is_error = sse.event in operation.error_events
     # WHATWG dispatches no event without data; httpx-sse does, for `id:`/`retry:`-only blocks.
-    if decoder is None or not sse.data:
+    if (decoder is None and not is_error) or not sse.data:
         return None
     try:
-        data: Any = json.loads(sse.data)
-        if sse.event in operation.error_events:
-            problem = Problem.from_dict(data)
+        if is_error:
+            problem = operation.decode_error(sse.data)
         else:
-            return decoder(data)
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+            assert decoder is not None
+            return decoder(sse.data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as error:
         message = f"malformed {sse.event!r} event in {operation.operation_id}: {error!r}"
         raise APIResponseValidationError(message, response=response) from error
     raise StreamError(problem, response=response)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from streamspec_client import AsyncClient, Client, MessageParam, _retries
+from streamspec_client import (
+    AsyncClient,
+    ChatMessageParam,
+    Client,
+    StreamChatDelta,
+    StreamChatEvent,
+    _retries,
+)
 
 BASE_URL = "http://streamspec.test"
-USER_HELLO: list[MessageParam] = [{"role": "user", "content": "hello"}]
+USER_HELLO: list[ChatMessageParam] = [{"role": "user", "content": "hello"}]
 
 
 def sse_event(event: str, data: object) -> bytes:
@@ -95,3 +102,12 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr(_retries, "sleep", slept.append)
     monkeypatch.setattr(_retries, "async_sleep", async_sleep)
     return slept
+
+
+def reply_text(stream: Iterable[StreamChatEvent]) -> str:
+    """The rest of a chat stream: its `delta` contents, concatenated."""
+    return "".join(event.data.content for event in stream if isinstance(event, StreamChatDelta))
+
+
+async def async_reply_text(stream: AsyncIterable[StreamChatEvent]) -> str:
+    return "".join([e.data.content async for e in stream if isinstance(e, StreamChatDelta)])

@@ -18,6 +18,7 @@ from streamspec_client import (
 from .conftest import (
     USER_HELLO,
     TrackedStream,
+    async_reply_text,
     mock_async_client,
     problem,
     problem_response,
@@ -46,7 +47,7 @@ async def test_async_stream_text_concatenates_deltas() -> None:
     client = mock_async_client(lambda request: sse_response(TrackedStream(chunks)))
 
     async with client.stream_chat(messages=USER_HELLO) as stream:
-        assert await stream.text() == "ab"
+        assert await async_reply_text(stream) == "ab"
 
 
 async def test_async_break_closes_the_response() -> None:
@@ -66,7 +67,7 @@ async def test_async_in_stream_error_raises_stream_error() -> None:
 
     with pytest.raises(StreamError) as caught:
         async with client.stream_chat(messages=USER_HELLO) as stream:
-            await stream.text()
+            await async_reply_text(stream)
 
     assert caught.value.problem.status == 504
     assert body.closed

@@ -14,8 +14,9 @@ from typing import Any
 import mypy.api
 import pytest
 
-from codegen.pipeline import PYTHON_STREAMS_FILE, generate_all
-from codegen.python_streams import render_python_streams
+from codegen.operations import read_operations
+from codegen.pipeline import PYTHON_CLIENT_DIR, PYTHON_PACKAGE, generate_all
+from codegen.python_client import render_client
 from codegen.spec import PY_HEADER, Spec, load_spec
 from codegen.tools import REPO_ROOT, Toolchain
 from tests.generate.conftest import CONTRACT, write_yaml
@@ -62,15 +63,15 @@ def add_second_stream_operation(spec: Spec) -> None:
 
 @pytest.fixture
 def package_with(tmp_path: Path) -> Iterator[Any]:
-    """Import a copy of the SDK whose generated stream module is the given source."""
+    """Import a copy of the SDK whose generated client module is the given source."""
     imported: list[str] = []
 
     def load(source: str) -> ModuleType:
         name = f"golden_sdk_{len(imported)}"
         shutil.copytree(SDK_PACKAGE, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-        (tmp_path / name / "_generated_streams.py").write_text(source)
+        (tmp_path / name / "_generated" / "client.py").write_text(source)
         imported.append(name)
-        return importlib.import_module(f"{name}._generated_streams")
+        return importlib.import_module(f"{name}._generated.client")
 
     sys.path.insert(0, str(tmp_path))
     yield load
@@ -80,12 +81,16 @@ def package_with(tmp_path: Path) -> Iterator[Any]:
             del sys.modules[module]
 
 
-def test_committed_stream_module_is_the_rendering_of_the_contract(spec: Spec) -> None:
-    source = render_python_streams(spec)
+def _client_source(spec: Spec) -> str:
+    return render_client(spec, read_operations(spec))
+
+
+def test_committed_client_module_has_the_stream_events_of_the_contract(spec: Spec) -> None:
+    source = _client_source(spec)
 
     assert source.startswith(PY_HEADER + "\n")
     assert "StreamChatEvent: TypeAlias = StreamChatDelta | StreamChatDone | StreamChatError" in (
-        (REPO_ROOT / PYTHON_STREAMS_FILE).read_text()
+        (REPO_ROOT / PYTHON_CLIENT_DIR / "client.py").read_text()
     )
 
 
@@ -94,17 +99,17 @@ def test_new_event_variant_becomes_a_typed_class_in_the_union_and_decoder(
 ) -> None:
     add_ping_event(spec, "ChatDelta")
 
-    source = render_python_streams(spec)
+    source = _client_source(spec)
 
     assert "class StreamChatPing:" in source
     assert 'event: Literal["ping"] = "ping"' in source
     assert re.search(r"StreamChatEvent: TypeAlias = .*\| StreamChatPing\n", source)
     module = package_with(source)
-    ping = module.STREAM_CHAT.decoders["ping"]({"content": "pong"})
+    ping = module._STREAM_CHAT.decoders["ping"]('{"content": "pong"}')
     assert type(ping) is module.StreamChatPing
     assert ping.event == "ping"
     assert ping.data.content == "pong"
-    assert module.STREAM_CHAT.error_events == frozenset({"error"})
+    assert module._STREAM_CHAT.error_events == frozenset({"error"})
 
 
 def test_second_stream_operation_gets_its_own_events_union_and_metadata(
@@ -112,14 +117,16 @@ def test_second_stream_operation_gets_its_own_events_union_and_metadata(
 ) -> None:
     add_second_stream_operation(spec)
 
-    module = package_with(render_python_streams(spec))
+    module = package_with(_client_source(spec))
 
-    operation = module.STREAM_OPERATIONS["streamCompletion"]
-    assert operation is module.STREAM_COMPLETION
+    operation = module._STREAM_COMPLETION
     assert (operation.http_method, operation.path) == ("POST", "/api/complete/stream")
-    assert operation.method_name == "stream_completion"
-    assert sorted(operation.decoders) == ["delta", "done", "error"]
-    delta = operation.decoders["delta"]({"content": "x"})
+    assert callable(module.Client.stream_completion)
+    assert callable(module.AsyncClient.stream_completion)
+    assert sorted(operation.decoders) == ["delta", "done"]
+    assert operation.error_events == frozenset({"error"})
+    assert operation.end_event == "done"
+    delta = operation.decoders["delta"]('{"content": "x"}')
     assert type(delta) is module.StreamCompletionDelta
     assert module.StreamCompletionEvent.__args__ == (
         module.StreamCompletionDelta,
@@ -156,15 +163,13 @@ def test_regenerating_with_a_new_event_makes_exhaustive_user_code_name_it(
 
     generate_all(write_yaml(spec, tmp_path / "openapi.yaml"), out, tmp_path / "work", tools)
 
-    generated = (out / PYTHON_STREAMS_FILE).read_text()
-    assert "from ._generated.models import ChatDelta, ChatDone, ChatRequest, Ping, Problem" in (
-        generated
-    )
+    generated = (out / PYTHON_CLIENT_DIR / "client.py").read_text()
+    assert "class Ping(" in (out / PYTHON_CLIENT_DIR / "models.py").read_text()
     assert "    data: Ping\n" in generated
     # The hand-written layer is copied unchanged over the freshly generated one.
-    package = out / PYTHON_STREAMS_FILE.parent
-    for hand_written in SDK_PACKAGE.glob("*.py"):
-        if hand_written.name != PYTHON_STREAMS_FILE.name:
+    package = out / PYTHON_PACKAGE
+    for hand_written in SDK_PACKAGE.glob("_*.py"):
+        if hand_written.name != "__init__.py":
             shutil.copy(hand_written, package / hand_written.name)
     shutil.copy(SDK_PACKAGE / "py.typed", package / "py.typed")
     user_code = tmp_path / "user_code.py"

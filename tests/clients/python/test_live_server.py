@@ -16,11 +16,11 @@ from streamspec_client import (
     AsyncClient,
     AuthenticationError,
     ChatMessage,
+    ChatMessageParam,
     Client,
     ContentTooLargeError,
     FinishReason,
     GatewayTimeoutError,
-    MessageParam,
     RateLimitError,
     Role,
     StreamChatDelta,
@@ -31,12 +31,14 @@ from streamspec_client import (
 )
 from tests.conftest import ROOT, LiveServer, Upstream, start_server
 
+from .conftest import async_reply_text
+
 KEY = "key-alpha"
 PROMPT = "hello  there, world"
 EXAMPLE = ROOT / "clients" / "python" / "examples" / "stream_chat.py"
 
 
-def ask(content: str) -> list[MessageParam]:
+def ask(content: str) -> list[ChatMessageParam]:
     return [{"role": "user", "content": content}]
 
 
@@ -79,10 +81,10 @@ def test_get_health_returns_the_server_health(echo: Client) -> None:
 
 
 def test_create_chat_returns_the_echoed_reply(echo: Client) -> None:
-    response = echo.create_chat(messages=[ChatMessage(role=Role.USER, content=PROMPT)])
+    response = echo.create_chat(messages=[ChatMessage(role=Role.user, content=PROMPT)])
 
     assert response.message.content == PROMPT
-    assert response.finish_reason is FinishReason.STOP
+    assert response.finish_reason is FinishReason.stop
 
 
 def test_stream_chat_yields_deltas_that_concatenate_to_the_reply_then_done(echo: Client) -> None:
@@ -94,7 +96,7 @@ def test_stream_chat_yields_deltas_that_concatenate_to_the_reply_then_done(echo:
     assert len(deltas) > 1
     assert "".join(event.data.content for event in deltas) == PROMPT
     assert isinstance(events[-1], StreamChatDone)
-    assert events[-1].data.finish_reason is FinishReason.STOP
+    assert events[-1].data.finish_reason is FinishReason.stop
 
 
 async def test_async_client_streams_and_completes_against_the_server(
@@ -104,7 +106,7 @@ async def test_async_client_streams_and_completes_against_the_server(
         assert (await client.get_health()).status == "ok"
         assert (await client.create_chat(messages=ask("hi"))).message.content == "hi"
         async with client.stream_chat(messages=ask(PROMPT)) as stream:
-            assert await stream.text() == PROMPT
+            assert await async_reply_text(stream) == PROMPT
 
 
 def test_wrong_key_raises_authentication_error_with_problem_and_request_id(

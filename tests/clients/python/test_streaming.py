@@ -17,8 +17,8 @@ from streamspec_client import (
     StreamTruncatedError,
     UpstreamError,
 )
-from streamspec_client._generated_streams import STREAM_OPERATIONS
-from streamspec_client._streaming import terminal_events
+from streamspec_client._generated import client as generated_client
+from streamspec_client._streaming import StreamOperation, terminal_events
 
 from .conftest import (
     USER_HELLO,
@@ -26,6 +26,7 @@ from .conftest import (
     mock_client,
     problem,
     problem_response,
+    reply_text,
     sse_event,
     sse_response,
 )
@@ -91,7 +92,7 @@ def test_sse_parsing_follows_whatwg_crlf_comments_multiline_data_and_retry() -> 
     client = mock_client(lambda request: sse_response(body))
 
     with client.stream_chat(messages=USER_HELLO) as stream:
-        text = stream.text()
+        text = reply_text(stream)
 
     assert text == "a\nbcd"
 
@@ -164,7 +165,7 @@ def test_a_stream_that_ends_with_no_events_at_all_raises_stream_truncated_error(
     client = mock_client(lambda request: sse_response(body))
 
     with pytest.raises(StreamTruncatedError), client.stream_chat(messages=USER_HELLO) as stream:
-        stream.text()
+        reply_text(stream)
 
     assert body.closed
 
@@ -205,10 +206,15 @@ def test_nothing_after_the_done_event_is_yielded_when_it_shares_a_chunk() -> Non
     assert body.closed
 
 
-def test_the_terminal_events_of_every_streamed_operation_are_events_it_decodes() -> None:
-    for operation in STREAM_OPERATIONS.values():
-        assert terminal_events(operation) <= operation.decoders.keys(), operation.operation_id
-        assert terminal_events(operation) > operation.error_events, operation.operation_id
+def test_the_end_event_of_every_streamed_operation_is_one_it_decodes() -> None:
+    operations = [
+        value for value in vars(generated_client).values() if isinstance(value, StreamOperation)
+    ]
+    assert operations
+    for operation in operations:
+        ends = terminal_events(operation) - operation.error_events
+        assert ends <= operation.decoders.keys(), operation.operation_id
+        assert not operation.error_events & operation.decoders.keys(), operation.operation_id
 
 
 def test_malformed_event_data_raises_validation_error_and_closes() -> None:
@@ -293,7 +299,7 @@ def test_stream_is_retried_when_it_fails_before_its_response_arrives(
         )
 
     with mock_client(handler).stream_chat(messages=USER_HELLO) as stream:
-        assert stream.text() == "ok"
+        assert reply_text(stream) == "ok"
 
     assert len(sleeps) == 1
 

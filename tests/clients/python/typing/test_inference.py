@@ -10,23 +10,25 @@ from typing import Literal, assert_never, assert_type
 import httpx
 
 from streamspec_client import (
-    AsyncChatStream,
     AsyncClient,
+    AsyncStream,
     ChatDelta,
     ChatDone,
     ChatMessage,
     ChatResponse,
-    ChatStream,
     FinishReason,
     Health,
+    Model,
     Problem,
     RateLimitError,
     Role,
+    Stream,
     StreamChatDelta,
     StreamChatDone,
     StreamChatError,
     StreamChatEvent,
     StreamError,
+    Usage,
 )
 
 from ..conftest import (
@@ -36,6 +38,7 @@ from ..conftest import (
     mock_client,
     problem,
     problem_response,
+    reply_text,
     sse_event,
     sse_response,
 )
@@ -89,14 +92,14 @@ def test_narrowing_on_event_name_match_and_isinstance() -> None:
     client = mock_client(lambda request: sse_response(TrackedStream(EVENTS)))
 
     with client.stream_chat(messages=USER_HELLO) as stream:
-        assert_type(stream, ChatStream)
+        assert_type(stream, Stream[StreamChatEvent])
         events = list(stream)
     assert_type(events, list[StreamChatEvent])
 
     assert [describe_by_name(event) for event in events] == ["hi", "done"]
     assert [describe_by_match(event) for event in events] == ["hi", "done"]
     assert [describe_by_isinstance(event) for event in events] == ["hi", "done"]
-    error = StreamChatError(data=Problem(type_="about:blank", title="t", status=502))
+    error = StreamChatError(data=Problem(type="about:blank", title="t", status=502))
     assert describe_by_match(error) == "error"
 
 
@@ -112,12 +115,25 @@ def test_client_methods_return_the_contract_models() -> None:
         return httpx.Response(200, json=health if request.url.path == "/health" else reply)
 
     client = mock_client(handler)
-    typed_messages = [ChatMessage(role=Role.USER, content="hello")]
+    typed_messages = [ChatMessage(role=Role.user, content="hello")]
 
     assert_type(client.get_health(), Health)
     response = assert_type(client.create_chat(messages=typed_messages, model="m"), ChatResponse)
     assert_type(response.message.content, str)
-    assert response.finish_reason is FinishReason.STOP
+    assert response.finish_reason is FinishReason.stop
+    # An optional field is `X | None`, so a check narrows it.
+    assert_type(response.usage, Usage | None)
+    if response.usage is not None:
+        assert_type(response.usage.total_tokens, int)
+
+
+def test_a_path_parameter_is_positional_and_typed() -> None:
+    model = {"id": "echo", "owned_by": "streamspec"}
+    client = mock_client(lambda request: httpx.Response(200, json=model))
+
+    found = assert_type(client.get_model("echo"), Model)
+    assert found.id == "echo"
+    assert_type(client.get_model(model_id="echo"), Model)
 
 
 async def test_async_client_methods_return_the_contract_models() -> None:
@@ -126,7 +142,7 @@ async def test_async_client_methods_return_the_contract_models() -> None:
     assert_type(client, AsyncClient)
 
     async with client.stream_chat(messages=USER_HELLO) as stream:
-        assert_type(stream, AsyncChatStream)
+        assert_type(stream, AsyncStream[StreamChatEvent])
         async for event in stream:
             assert_type(event, StreamChatEvent)
             if event.event == "delta":
@@ -150,7 +166,7 @@ def test_error_attributes_are_typed() -> None:
     )
     try:
         with failing.stream_chat(messages=USER_HELLO) as stream:
-            stream.text()
+            reply_text(stream)
     except StreamError as error:
         assert_type(error.problem, Problem)
         assert_type(error.problem.status, int)
