@@ -49,7 +49,7 @@ def server_command(
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         # --workers 0 serves from this process, so SIGTERM reaches the app (see shutdown.py);
         # with workers, hypercorn's parent relays shutdown through an event instead.
-        # hypercorn reloads only from a parent process.
+        # hypercorn reloads only from a parent process, and watches the modules it has loaded.
         hypercorn_workers = "0" if workers == 1 and not reload else str(workers)
         return [
             *python, "hypercorn", "--worker-class", loop, "--bind", bind,
