@@ -13,12 +13,20 @@ function run(command, args) {
   execFileSync(command, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: buildEnv() });
 }
 
-// An outer `npm install --omit=dev` (or --global, --production) passes its settings down as
-// npm_config_* variables; installing this package's own devDependencies must not inherit them.
+// An outer `npm install -g` or `--omit=dev` passes its settings down as npm_config_* variables;
+// installing this package's own devDependencies here must not inherit those (the cache, the
+// registry and proxies it may keep).
+const WHAT_AND_WHERE = new Set([
+  "also", "dev", "dry_run", "global", "include", "install_links", "install_strategy", "location",
+  "omit", "only", "package_lock", "package_lock_only", "prefix", "production", "workspace",
+  "workspaces",
+]);
+
 function buildEnv() {
   const env = { ...process.env };
   for (const name of Object.keys(env)) {
-    if (name.toLowerCase().startsWith("npm_config_")) delete env[name];
+    const setting = name.toLowerCase().replace(/^npm_config_/, "").replaceAll("-", "_");
+    if (name.toLowerCase().startsWith("npm_config_") && WHAT_AND_WHERE.has(setting)) delete env[name];
   }
   return env;
 }
