@@ -17,7 +17,7 @@ apt_install() {
   local who="$1"
   shift
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "$who needs $*: run  sudo apt-get install -y $*" >&2
+    echo "$who needs $*: run sudo apt-get install -y $*" >&2
     return 1
   fi
   echo "==> apt-get install $* (for $who)" >&2
@@ -35,5 +35,5 @@ ensure_venv_support() {
   local python="$1" version
   "$python" -c 'import ensurepip' 2>/dev/null && return
   version="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
-  apt_install "$(basename "$0")" "python$version-venv"
+  apt_install "scripts/$(basename "$0")" "python$version-venv"
 }

@@ -112,7 +112,7 @@ def test_scripts_serve_reload_restarts_the_server_when_its_code_changes(tmp_path
 
 def _system_lib(command: str, path: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["/bin/bash", "-c", f"source scripts/lib/system.sh && {command}"],
+        ["/bin/bash", "-c", f"source scripts/lib/system.sh && {command}", "scripts/serve"],
         cwd=ROOT,
         env={"PATH": path},
         capture_output=True,
@@ -133,7 +133,24 @@ def test_missing_test_packages_without_root_fail_with_one_line_naming_the_comman
     assert result.stdout == ""
     assert result.stderr == (
         "scripts/test needs chromium redis-server: "
-        "run  sudo apt-get install -y chromium redis-server\n"
+        "run sudo apt-get install -y chromium redis-server\n"
+    )
+
+
+def test_a_python_without_venv_support_names_the_debian_package_to_install(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "id").write_text("#!/bin/sh\necho 1000\n")
+    (tmp_path / "python3").write_text(
+        '#!/bin/sh\ncase "$2" in *ensurepip*) exit 1 ;; *) echo 3.13 ;; esac\n'
+    )
+    for tool in ("id", "python3"):
+        (tmp_path / tool).chmod(0o755)
+    result = _system_lib("ensure_venv_support python3", f"{tmp_path}:/usr/bin:/bin")
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "scripts/serve needs python3.13-venv: run sudo apt-get install -y python3.13-venv\n"
     )
 
 
