@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.fail("browser tests need Debian's chromium: apt-get install -y chromium")
+        pytest.fail("browser tests need Debian's chromium (scripts/test installs it with apt-get)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -176,7 +176,7 @@ def upstream() -> Iterator[Upstream]:
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server on a free port, with nothing persisted."""
     if shutil.which("redis-server") is None:
-        pytest.fail("these tests need redis-server (apt-get install redis-server; .ci/run does)")
+        pytest.fail("these tests need redis-server (scripts/test installs it with apt-get)")
     port = free_port()
     process = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",

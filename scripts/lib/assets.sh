@@ -41,7 +41,8 @@ _ensure_chat_assets() {
     return
   fi
   ensure_node_env server/web
-  ensure_node_env clients/typescript
+  # The bundle needs the SDK's dependencies only, not its build tools.
+  ensure_node_env clients/typescript prod
   echo "==> bundling the chat page into server/streamspec/_assets/chat" >&2
   mkdir -p "$(dirname "$CHAT_ASSETS")"
   tmp="$(mktemp -d "$CHAT_ASSETS.XXXXXX")"

@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/.venv"
 export PATH="$VENV/bin:$PATH"
+source "$ROOT/scripts/lib/system.sh"
 
 _fingerprint() {
   # A pyproject.toml counts up to its first [tool.*] table: tool settings don't change what is installed.
@@ -30,29 +31,59 @@ _pick_python() {
   return 1
 }
 
-ensure_python_env() {
-  local want
-  want="$(_fingerprint pyproject.toml clients/python/pyproject.toml requirements/dev.txt requirements/constraints.txt)"
-  if [ -x "$VENV/bin/python" ] && [ "$(cat "$VENV/.fingerprint" 2>/dev/null)" = "$want" ]; then
-    return
-  fi
-  echo "==> building .venv (pins changed or first run)" >&2
-  rm -rf "$VENV"
-  "$(_pick_python)" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -r "$ROOT/requirements/dev.txt" -c "$ROOT/requirements/constraints.txt"
-  echo "$want" >"$VENV/.fingerprint"
+# The pin files of an environment: `runtime` (what scripts/serve needs) or `dev` (everything,
+# runtime included).
+_python_pins() {
+  echo pyproject.toml requirements/runtime.txt requirements/constraints.txt
+  [ "$1" = runtime ] || echo clients/python/pyproject.toml requirements/dev.txt
 }
 
-# npm ci in a folder with a package-lock.json, again only when the lock changes.
+_python_env_is() {
+  # shellcheck disable=SC2046 # the pin paths hold no spaces
+  [ -x "$VENV/bin/python" ] &&
+    [ "$(cat "$VENV/.fingerprint-$1" 2>/dev/null)" = "$(_fingerprint $(_python_pins "$1"))" ]
+}
+
+# ensure_python_env [dev|runtime]: .venv with at least that profile's pins. A dev .venv serves as
+# a runtime one; a runtime .venv becomes a dev one by installing the rest on top.
+ensure_python_env() {
+  local profile="${1:-dev}" python
+  _python_env_is "$profile" && return
+  [ "$profile" = runtime ] && _python_env_is dev && return
+  if [ "$profile" = dev ] && _python_env_is runtime; then
+    echo "==> adding the development tools to .venv" >&2
+  else
+    echo "==> building .venv ($profile: pins changed or first run)" >&2
+    rm -rf "$VENV"
+    python="$(_pick_python)"
+    ensure_venv_support "$python"
+    "$python" -m venv "$VENV"
+  fi
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r "$ROOT/requirements/$profile.txt" -c "$ROOT/requirements/constraints.txt"
+  # shellcheck disable=SC2046
+  _fingerprint $(_python_pins "$profile") >"$VENV/.fingerprint-$profile"
+  if [ "$profile" = dev ]; then
+    # shellcheck disable=SC2046
+    _fingerprint $(_python_pins runtime) >"$VENV/.fingerprint-runtime"
+  fi
+}
+
+# ensure_node_env DIR [prod]: npm ci in a folder with a package-lock.json, again only when the
+# lock changes. `prod` is enough for a caller that needs only the dependencies (not the
+# devDependencies); a full install serves it too.
 ensure_node_env() {
-  local dir="$ROOT/$1" want
+  local dir="$ROOT/$1" mode="${2:-full}" want have
   command -v npm >/dev/null || { echo "streamspec needs node and npm on PATH" >&2; return 1; }
   want="$(_fingerprint "$1/package.json" "$1/package-lock.json")"
-  if [ -d "$dir/node_modules" ] && [ "$(cat "$dir/node_modules/.fingerprint" 2>/dev/null)" = "$want" ]; then
+  have="$(cat "$dir/node_modules/.fingerprint" 2>/dev/null || true)"
+  if [ -d "$dir/node_modules" ] && { [ "$have" = "$want full" ] || [ "$have" = "$want $mode" ]; }; then
     return
   fi
-  echo "==> npm ci in $1" >&2
-  (cd "$dir" && npm ci --silent --no-audit --no-fund)
-  echo "$want" >"$dir/node_modules/.fingerprint"
+  local flags=()
+  # --ignore-scripts: a package's own prepare script would build it with its devDependencies.
+  [ "$mode" = prod ] && flags=(--omit=dev --ignore-scripts)
+  echo "==> npm ci${flags[*]:+ ${flags[*]}} in $1" >&2
+  (cd "$dir" && npm ci --silent --no-audit --no-fund "${flags[@]}")
+  echo "$want $mode" >"$dir/node_modules/.fingerprint"
 }

@@ -12,6 +12,7 @@ import os
 import resource
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 FACTORY = "streamspec.app:app_from_env"
 SERVERS = ("granian", "uvicorn", "hypercorn")
@@ -19,35 +20,41 @@ SERVERS = ("granian", "uvicorn", "hypercorn")
 # default backpressure (backlog / workers = 1,024) refuses connections well before that.
 BACKLOG = "8192"
 MAX_CONCURRENT_PER_WORKER = "10000"
+# What --reload watches: the package's code, and the contract and assets generated into it.
+RELOAD_DIR = str(Path(__file__).resolve().parent)
 
 
 def server_command(
-    server: str, host: str, port: int, workers: int, loop: str = "uvloop"
+    server: str, host: str, port: int, workers: int, loop: str = "uvloop", reload: bool = False
 ) -> list[str]:
     python = [sys.executable, "-m"]
     if server == "granian":
+        # A module that fails to import while being edited must not stop the reloader.
+        watch = ["--reload", "--reload-paths", RELOAD_DIR, "--reload-ignore-worker-failure"]
         return [
             *python, "granian", "--interface", "asgi", "--factory", "--loop", loop,
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--backpressure", MAX_CONCURRENT_PER_WORKER,
-            "--no-access-log", FACTORY,
+            "--no-access-log", *(watch if reload else []), FACTORY,
         ]  # fmt: skip
     if server == "uvicorn":
+        watch = ["--reload", "--reload-dir", RELOAD_DIR]
         return [
             *python, "uvicorn", "--factory", "--loop", loop, "--http", "httptools",
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--no-access-log", "--timeout-graceful-shutdown", "10",
-            FACTORY,
+            *(watch if reload else []), FACTORY,
         ]  # fmt: skip
     if server == "hypercorn":
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         # --workers 0 serves from this process, so SIGTERM reaches the app (see shutdown.py);
         # with workers, hypercorn's parent relays shutdown through an event instead.
-        hypercorn_workers = "0" if workers == 1 else str(workers)
+        # hypercorn reloads only from a parent process, and watches the modules it has loaded.
+        hypercorn_workers = "0" if workers == 1 and not reload else str(workers)
         return [
             *python, "hypercorn", "--worker-class", loop, "--bind", bind,
             "--workers", hypercorn_workers, "--backlog", BACKLOG, "--graceful-timeout", "10",
-            f"{FACTORY}()",
+            *(["--reload"] if reload else []), f"{FACTORY}()",
         ]  # fmt: skip
     raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
 
@@ -66,8 +73,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=os.environ.get("STREAMSPEC_LOOP", "uvloop"),
         help="the event loop; uvloop measured nearly twice as fast here",
     )
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart on changes under the package's folder, for development",
+    )
     args = parser.parse_args(argv)
-    command = server_command(args.server, args.host, args.port, args.workers, args.loop)
+    command = server_command(
+        args.server, args.host, args.port, args.workers, args.loop, args.reload
+    )
     raise_open_file_limit()
     os.execv(command[0], command)
 

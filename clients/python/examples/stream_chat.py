@@ -1,12 +1,11 @@
 """Stream a chat reply and print it as it arrives.
 
-    STREAMSPEC_URL=http://127.0.0.1:8000 STREAMSPEC_API_KEY=key-alpha \\
+    STREAMSPEC_BASE_URL=http://127.0.0.1:8000 STREAMSPEC_API_KEY=key-alpha \\
         python clients/python/examples/stream_chat.py "hello there"
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 from streamspec_client import (
@@ -22,10 +21,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(f"usage: {argv[0]} PROMPT", file=sys.stderr)
         return 2
-    base_url = os.environ.get("STREAMSPEC_URL", "http://127.0.0.1:8000")
-    api_key = os.environ.get("STREAMSPEC_API_KEY") or None
-
-    with Client(base_url, api_key=api_key) as client:
+    with Client() as client:  # STREAMSPEC_BASE_URL and STREAMSPEC_API_KEY
         try:
             models = client.list_models().models
             print("models:", ", ".join(model.id for model in models), file=sys.stderr)

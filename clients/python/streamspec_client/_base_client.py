@@ -18,7 +18,7 @@ from urllib.parse import quote
 import httpx
 import msgspec
 
-from . import _retries
+from . import _config, _retries
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -94,11 +94,13 @@ def _given(arguments: Arguments) -> dict[str, Any]:
 class _BaseClient:
     def __init__(
         self,
-        base_url: str | httpx.URL,
+        base_url: str | httpx.URL | None,
         api_key: str | None,
         timeout: float | httpx.Timeout,
         max_retries: int,
     ) -> None:
+        base_url = _config.resolve_base_url(base_url)
+        api_key = _config.resolve_api_key(api_key)
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
         try:
@@ -192,15 +194,17 @@ def _read_answer(endpoint: Endpoint[_AnswerT], response: httpx.Response) -> _Ans
 class SyncAPIClient(_BaseClient):
     """What `Client` stands on. Close it, or use it in `with`.
 
-    `max_retries` bounds the retries of connection errors and of 429, 502,
-    503 and 504, with exponential backoff that honours `Retry-After`.
+    `base_url` and `api_key` default to `STREAMSPEC_BASE_URL` and
+    `STREAMSPEC_API_KEY`. `max_retries` bounds the retries of connection
+    errors and of 429, 502, 503 and 504, with exponential backoff that
+    honours `Retry-After`.
     Pass `http_client` to bring your own transport, proxies or limits; it is
     then yours to close.
     """
 
     def __init__(
         self,
-        base_url: str | httpx.URL,
+        base_url: str | httpx.URL | None = None,
         *,
         api_key: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
@@ -292,7 +296,7 @@ class AsyncAPIClient(_BaseClient):
 
     def __init__(
         self,
-        base_url: str | httpx.URL,
+        base_url: str | httpx.URL | None = None,
         *,
         api_key: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,

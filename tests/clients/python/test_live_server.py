@@ -202,7 +202,7 @@ def test_upstream_reset_mid_stream_raises_stream_error_after_the_first_events(
 
 def run_example(server: LiveServer, api_key: str, prompt: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMSPEC_")}
-    env |= {"STREAMSPEC_URL": server.url, "STREAMSPEC_API_KEY": api_key}
+    env |= {"STREAMSPEC_BASE_URL": server.url, "STREAMSPEC_API_KEY": api_key}
     return subprocess.run(
         [sys.executable, str(EXAMPLE), prompt],
         env=env,

@@ -28,8 +28,9 @@ def test_sdk_type_checks_strictly_with_its_type_tests(typescript_package: Path) 
 def test_sdk_builds_for_browsers_without_node_types(typescript_package: Path) -> None:
     result = run_in_package(["npm", "run", "-s", "build"])
     assert result.returncode == 0, _output(result)
-    assert (typescript_package / "dist" / "index.d.ts").is_file()
-    assert not (typescript_package / "dist" / "__typetests__").exists()
+    for build in ("esm", "cjs"):
+        assert (typescript_package / "dist" / build / "index.d.ts").is_file()
+        assert not (typescript_package / "dist" / build / "__typetests__").exists()
 
 
 def test_node_tests_pass_against_live_servers(
