@@ -13,6 +13,7 @@ from .operations import INIT_SOURCE, read_operations, render_operations
 from .python_client import build_python_client
 from .spec import derive_31_view, dump_spec, load_spec
 from .tools import Toolchain, remove_tool_caches
+from .typescript_client import render_typescript_client, render_typescript_models
 from .typescript_streams import render_typescript_streams
 
 SPEC = Path("schema/openapi.yaml")
@@ -46,9 +47,15 @@ def generate_all(spec_path: Path, out_root: Path, work_dir: Path, tools: Toolcha
     shutil.copyfile(spec_path, server / "openapi.yaml")
 
     build_python_client(spec, spec_path, out_root / PYTHON_PACKAGE, tools)
-    generate_typescript(view_path, out_root / TYPESCRIPT_DIR / "openapi.ts", tools)
-    (out_root / TYPESCRIPT_DIR / "streams.ts").write_text(
-        render_typescript_streams(read_operations(spec)), encoding="utf-8"
+    operations = read_operations(spec)
+    typescript = out_root / TYPESCRIPT_DIR
+    generate_typescript(view_path, typescript / "openapi.ts", tools)
+    (typescript / "streams.ts").write_text(render_typescript_streams(operations), encoding="utf-8")
+    (typescript / "models.ts").write_text(
+        render_typescript_models(spec, operations), encoding="utf-8"
+    )
+    (typescript / "client.ts").write_text(
+        render_typescript_client(spec, operations), encoding="utf-8"
     )
 
     tools.ruff_format(sorted(server.glob("*.py")), cwd=out_root)

@@ -48,10 +48,10 @@ _ensure_chat_assets() {
   tmp="$(mktemp -d "$CHAT_ASSETS.XXXXXX")"
   "$web/node_modules/.bin/esbuild" "$web/chat/main.ts" --bundle --format=esm --platform=browser \
     --target=es2022 --minify --log-level=warning --outfile="$tmp/chat.js" \
-    --banner:js="/*! Streamspec chat page; bundles openapi-fetch and eventsource-parser (MIT): see LICENSES.txt */" ||
+    --banner:js="/*! Streamspec chat page; bundles eventsource-parser (MIT): see LICENSES.txt */" ||
     { rm -rf "$tmp"; return 1; }
   cp "$web/chat/chat.css" "$tmp/" || { rm -rf "$tmp"; return 1; }
-  for package in openapi-fetch eventsource-parser; do
+  for package in eventsource-parser; do
     printf '%s\n\n' "== $package" && cat "$sdk/node_modules/$package/LICENSE" && printf '\n'
   done >"$tmp/LICENSES.txt"
   chmod 755 "$tmp"

@@ -18,14 +18,13 @@
  *   │   └── GatewayTimeoutError        504
  *   ├── APIConnectionError             no usable response: refused, reset, malformed stream
  *   │   ├── APITimeoutError            no response within the client's timeout
- *   │   └── StreamTruncatedError       the stream closed before its `done` or `error` event (requestId)
- *   └── StreamError                    an `error` event ended a stream (problem, requestId)
+ *   │   └── StreamTruncatedError       the stream closed before its end event or sentinel (requestId)
+ *   └── StreamError                    the stream's error event ended it (problem, requestId)
  *
- * Aborting through an AbortSignal rejects with the signal's reason, as fetch does.
+ * `problem` is typed by the contract's problem schema (ErrorBody, generated). Aborting through an
+ * AbortSignal rejects with the signal's reason, as fetch does.
  */
-import type { components } from "./gen/openapi.js";
-
-export type Problem = components["schemas"]["Problem"];
+import type { ErrorBody } from "./gen/models.js";
 
 export class StreamspecError extends Error {
   override name = "StreamspecError";
@@ -34,13 +33,13 @@ export class StreamspecError extends Error {
 export class APIStatusError extends StreamspecError {
   override name = "APIStatusError";
   readonly status: number;
-  readonly problem: Problem;
+  readonly problem: ErrorBody;
   /** The response's X-Request-ID, the id in the server's logs. */
   readonly requestId: string | null;
   readonly headers: Headers;
 
-  constructor(status: number, problem: Problem, headers: Headers) {
-    super(`${status} ${problem.title}${problem.detail ? `: ${problem.detail}` : ""}`);
+  constructor(status: number, problem: ErrorBody, headers: Headers) {
+    super(`${status} ${summary(problem)}`);
     this.status = status;
     this.problem = problem;
     this.headers = headers;
@@ -86,7 +85,7 @@ export class RateLimitError extends APIStatusError {
   /** Seconds the server asked to wait (Retry-After), or null when it did not say. */
   readonly retryAfter: number | null;
 
-  constructor(status: number, problem: Problem, headers: Headers) {
+  constructor(status: number, problem: ErrorBody, headers: Headers) {
     super(status, problem, headers);
     this.retryAfter = retryAfterSeconds(headers);
   }
@@ -133,17 +132,18 @@ export class StreamTruncatedError extends APIConnectionError {
 
 export class StreamError extends StreamspecError {
   override name = "StreamError";
-  readonly problem: Problem;
+  readonly problem: ErrorBody;
   readonly requestId: string | null;
 
-  constructor(problem: Problem, requestId: string | null) {
-    super(`stream failed: ${problem.status} ${problem.title}${problem.detail ? `: ${problem.detail}` : ""}`);
+  constructor(problem: ErrorBody, requestId: string | null) {
+    const { status } = problem as Record<string, unknown>;
+    super(`stream failed: ${typeof status === "number" ? `${status} ` : ""}${summary(problem)}`);
     this.problem = problem;
     this.requestId = requestId;
   }
 }
 
-type StatusErrorClass = new (status: number, problem: Problem, headers: Headers) => APIStatusError;
+type StatusErrorClass = new (status: number, problem: ErrorBody, headers: Headers) => APIStatusError;
 
 const ERRORS_BY_STATUS: ReadonlyMap<number, StatusErrorClass> = new Map<number, StatusErrorClass>([
   [400, BadRequestError],
@@ -167,21 +167,29 @@ export function statusError(response: Response, body: unknown): APIStatusError {
   return new ErrorClass(response.status, asProblem(response, body), response.headers);
 }
 
-export function asProblem(response: Response, body: unknown): Problem {
+/** The body as a problem; a body that is none (a proxy's page, say) becomes one's `detail`. */
+export function asProblem(response: Response, body: unknown): ErrorBody {
   if (isProblem(body)) return body;
-  const problem: Problem = {
+  const problem: Record<string, unknown> = {
     type: "about:blank",
     title: response.statusText || `HTTP ${response.status}`,
     status: response.status,
   };
-  if (typeof body === "string" && body) problem.detail = body;
-  return problem;
+  if (typeof body === "string" && body) problem["detail"] = body;
+  return problem as ErrorBody;
 }
 
-export function isProblem(value: unknown): value is Problem {
+/** Whether a value has the members RFC 9457 requires, so that it can pass for the contract's problem. */
+export function isProblem(value: unknown): value is ErrorBody {
   if (typeof value !== "object" || value === null) return false;
   const { type, title, status } = value as Record<string, unknown>;
   return typeof type === "string" && typeof title === "string" && typeof status === "number";
+}
+
+function summary(problem: ErrorBody): string {
+  const { title, detail } = problem as Record<string, unknown>;
+  const heading = typeof title === "string" ? title : "problem";
+  return typeof detail === "string" && detail ? `${heading}: ${detail}` : heading;
 }
 
 /** Retry-After as seconds: delta-seconds or an HTTP date; null when absent or unreadable. */

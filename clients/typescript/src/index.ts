@@ -1,14 +1,6 @@
-export {
-  type ChatRequest,
-  type ChatResponse,
-  type ClientOptions,
-  DEFAULT_MAX_RETRIES,
-  DEFAULT_TIMEOUT_MS,
-  type Health,
-  type StreamOptions,
-  type StreamspecClient,
-  createClient,
-} from "./client.js";
+// The runtime's public names are listed here; every generated name (the contract's models,
+// each operation's argument, answers and events, the client interface) is exported as generated.
+export { type ClientOptions, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, createClient } from "./client.js";
 export {
   APIConnectionError,
   APIStatusError,
@@ -16,13 +8,12 @@ export {
   AuthenticationError,
   BadRequestError,
   ContentTooLargeError,
-  RequestTimeoutError,
   GatewayTimeoutError,
   InternalServerError,
   NotFoundError,
   PermissionDeniedError,
-  type Problem,
   RateLimitError,
+  RequestTimeoutError,
   ServiceUnavailableError,
   StreamError,
   StreamTruncatedError,
@@ -31,12 +22,8 @@ export {
   UnsupportedMediaTypeError,
   UpstreamError,
 } from "./errors.js";
+export * from "./gen/client.js";
+export * from "./gen/models.js";
 export type { components, operations, paths } from "./gen/openapi.js";
-export {
-  type StreamChatEvent,
-  type StreamChatRequest,
-  type StreamOperation,
-  streamChatOperation,
-  streamOperations,
-} from "./gen/streams.js";
+export * from "./gen/streams.js";
 export type { FetchLike } from "./transport.js";

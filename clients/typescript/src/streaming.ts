@@ -1,6 +1,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 
 import { APIConnectionError, StreamError, StreamTruncatedError, StreamspecError, isProblem } from "./errors.js";
+import type { ErrorBody } from "./gen/models.js";
 import type { StreamOperation } from "./gen/streams.js";
 
 /** The shape every generated event union shares. */
@@ -101,11 +102,7 @@ function parseData(data: string, event: string): unknown {
   }
 }
 
-function malformedProblem(data: unknown) {
-  return {
-    type: "about:blank",
-    title: "Malformed error event",
-    status: 502,
-    detail: JSON.stringify(data),
-  };
+function malformedProblem(data: unknown): ErrorBody {
+  const problem = { type: "about:blank", title: "Malformed error event", status: 502, detail: JSON.stringify(data) };
+  return problem as ErrorBody;
 }

@@ -46,6 +46,20 @@ describe("live: every operation against the echo server", { skip: !echoUrl && "S
     assert.equal(typeof health.version, "string");
   });
 
+  it("listModels lists echo, and getModel describes it by its path parameter", async () => {
+    assert.deepEqual(await client.listModels(), { models: [{ id: "echo", owned_by: "streamspec" }] });
+    assert.deepEqual(await client.getModel({ model_id: "echo" }), { id: "echo", owned_by: "streamspec" });
+  });
+
+  it("getModel of an unknown model is a NotFoundError naming it", async () => {
+    await assert.rejects(client.getModel({ model_id: "no such model" }), (error: unknown) => {
+      assert.ok(error instanceof NotFoundError);
+      assert.equal(error.status, 404);
+      assert.match(error.problem.detail ?? "", /'no such model'/);
+      return true;
+    });
+  });
+
   it("createChat echoes the last message", async () => {
     const reply = await client.createChat(ask("hello  there, world"));
     assert.equal(reply.message.role, "assistant");
@@ -113,6 +127,15 @@ describe("live: errors through a server relaying to a faulty upstream", { skip: 
     const text = events.map((e) => (e.event === "delta" ? e.data.content : "")).join("");
     assert.equal(text, "fake reply to: hi there");
     assert.equal(events.at(-1)?.event, "done");
+  });
+
+  it("lists and describes the upstream's models", async () => {
+    const { models } = await client.listModels();
+    assert.deepEqual(
+      models.map((model) => model.id),
+      ["fake-small", "fake-large"],
+    );
+    assert.deepEqual(await client.getModel({ model_id: "fake-large" }), { id: "fake-large", owned_by: "fake" });
   });
 
   it("a wrong API key is an AuthenticationError; health stays open", async () => {

@@ -6,10 +6,11 @@ import {
   StreamError,
   StreamTruncatedError,
   StreamspecError,
+  type StreamOperation,
   createClient,
   streamOperations,
 } from "../src/index.js";
-import { isTerminalEvent } from "../src/streaming.js";
+import { type StreamEvent, decodeEvents, isTerminalEvent } from "../src/streaming.js";
 import { CHAT, collect, mockFetch, sseBody, sseResponse } from "./helpers.js";
 
 const DONE = 'event: done\ndata: {"finish_reason":"stop","model":"echo"}\n\n';
@@ -188,5 +189,54 @@ describe("streamChat keeps the stream contract: events, then exactly one done or
       for (const name of ends) assert.ok(events.includes(name), operation.operationId);
       assert.deepEqual(events.filter((name) => isTerminalEvent(operation, name)), ends);
     }
+  });
+});
+
+// Streams of another contract: the runtime reads their end and error events from the descriptor.
+const REPORT: StreamOperation<"progress" | "final" | "fault"> = {
+  operationId: "watchReport",
+  method: "GET",
+  path: "/report",
+  events: ["progress", "final", "fault"],
+  errorEvent: "fault",
+  endEvent: "final",
+  endSentinel: null,
+};
+const COMPLETION: StreamOperation<"message"> = {
+  operationId: "streamText",
+  method: "POST",
+  path: "/text",
+  events: ["message"],
+  errorEvent: null,
+  endEvent: null,
+  endSentinel: "[DONE]",
+};
+
+function decoded<E extends StreamEvent>(operation: StreamOperation<E["event"]>, chunks: readonly string[]) {
+  return collect(decodeEvents<E>(sseResponse(sseBody(chunks)), operation));
+}
+
+describe("decoding a stream by its descriptor, whatever its events are named", () => {
+  it("an error event of any name ends the stream with a StreamError", async () => {
+    const problem = { type: "about:blank", title: "Broken", status: 500 };
+    await assert.rejects(
+      decoded(REPORT, ['event: progress\ndata: {"percent":5}\n\n', `event: fault\ndata: ${JSON.stringify(problem)}\n\n`]),
+      (error: unknown) => error instanceof StreamError && error.problem.title === "Broken",
+    );
+  });
+
+  it("the contract's end event is yielded and ends the stream; without it the stream is truncated", async () => {
+    const events = await decoded(REPORT, ['event: progress\ndata: {"percent":5}\n\n', 'event: final\ndata: {"text":"x"}\n\n', DELTA]);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ["progress", "final"],
+    );
+    await assert.rejects(decoded(REPORT, ['event: progress\ndata: {"percent":5}\n\n', DONE]), StreamTruncatedError);
+  });
+
+  it("a data-only stream ends at its sentinel, which is not yielded", async () => {
+    const events = await decoded(COMPLETION, ['data: {"text":"a"}\n\n', "data: [DONE]\n\n", 'data: {"text":"b"}\n\n']);
+    assert.deepEqual(events, [{ event: "message", data: { text: "a" } }]);
+    await assert.rejects(decoded(COMPLETION, ['data: {"text":"a"}\n\n']), StreamTruncatedError);
   });
 });

@@ -11,6 +11,7 @@ from codegen.clients import generate_typescript
 from codegen.operations import read_operations
 from codegen.spec import TS_HEADER, Spec, SpecError, derive_31_view, dump_spec, load_spec
 from codegen.tools import Toolchain
+from codegen.typescript_client import render_typescript_client, render_typescript_models
 from codegen.typescript_streams import render_typescript_streams
 from tests.conftest import ROOT
 
@@ -115,9 +116,10 @@ def test_type_tests_fail_until_a_new_event_variant_is_handled(
     view = tmp_path / "openapi-3.1.yaml"
     dump_spec(derive_31_view(pinged), view)
     generate_typescript(view, copy / "src" / "gen" / "openapi.ts", Toolchain.for_repo())
-    (copy / "src" / "gen" / "streams.ts").write_text(
-        render_typescript_streams(read_operations(pinged))
-    )
+    operations = read_operations(pinged)
+    (copy / "src" / "gen" / "streams.ts").write_text(render_typescript_streams(operations))
+    (copy / "src" / "gen" / "models.ts").write_text(render_typescript_models(pinged, operations))
+    (copy / "src" / "gen" / "client.ts").write_text(render_typescript_client(pinged, operations))
 
     result = run_in_package(["node_modules/.bin/tsc", "--noEmit", "-p", "."], cwd=copy)
 

@@ -79,3 +79,19 @@ def test_stream_example_prints_the_reply_and_a_typed_auth_error(
     assert wrong.stdout == ""
     assert wrong.stderr.startswith("AuthenticationError: 401 "), _output(wrong)
     assert "(request " in wrong.stderr
+
+
+def test_models_example_lists_then_describes_a_model_and_types_a_404(
+    typescript_package: Path, echo_server: LiveServer
+) -> None:
+    env = {"STREAMSPEC_URL": echo_server.url}
+
+    listed = run_in_package(["npm", "run", "-s", "example:models"], env)
+    unknown = run_in_package(["node", "build/examples/models.js", "no-such-model"], env)
+
+    assert listed.returncode == 0, _output(listed)
+    assert listed.stdout == "echo\necho is offered by streamspec\n"
+    assert unknown.returncode == 1, _output(unknown)
+    assert unknown.stdout == "echo\n"
+    assert unknown.stderr.startswith("NotFoundError: 404 "), _output(unknown)
+    assert unknown.stderr.endswith("(not one of the listed models)\n"), _output(unknown)
