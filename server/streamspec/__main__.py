@@ -1,7 +1,9 @@
 """`python -m streamspec`: run the server under granian (default), uvicorn or hypercorn.
 
 Each server is exec'd with its own command line, so signals reach it directly
-and it owns its workers; all three load the same factory.
+and it owns its workers; all three load the same factory. Before that, this sets up
+what the workers must share: the directory of prometheus-client's multiprocess mode
+(several workers), and the servers' own log lines as JSON (`STREAMSPEC_LOG_FORMAT=json`).
 """
 
 from __future__ import annotations
@@ -11,9 +13,15 @@ import contextlib
 import os
 import resource
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import MutableMapping, Sequence
+from pathlib import Path
+
+from streamspec.settings import Settings
 
 FACTORY = "streamspec.app:app_from_env"
+# A logging dictConfig that sends the servers' own lines through `streamspec.logs`.
+SERVER_LOG_CONFIG = Path(__file__).with_name("log_config.json")
 SERVERS = ("granian", "uvicorn", "hypercorn")
 # Thousands of mostly idle streams per worker are normal for a chat gateway; granian's
 # default backpressure (backlog / workers = 1,024) refuses connections well before that.
@@ -22,32 +30,41 @@ MAX_CONCURRENT_PER_WORKER = "10000"
 
 
 def server_command(
-    server: str, host: str, port: int, workers: int, loop: str = "uvloop"
+    server: str,
+    host: str,
+    port: int,
+    workers: int,
+    loop: str = "uvloop",
+    log_config: Path | None = None,
 ) -> list[str]:
+    """The server's command line; `log_config` is a logging dictConfig file for its own lines."""
     python = [sys.executable, "-m"]
     if server == "granian":
+        logs = ["--log-config", str(log_config)] if log_config else []
         return [
             *python, "granian", "--interface", "asgi", "--factory", "--loop", loop,
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--backpressure", MAX_CONCURRENT_PER_WORKER,
-            "--no-access-log", FACTORY,
+            "--no-access-log", *logs, FACTORY,
         ]  # fmt: skip
     if server == "uvicorn":
+        logs = ["--log-config", str(log_config)] if log_config else []
         return [
             *python, "uvicorn", "--factory", "--loop", loop, "--http", "httptools",
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--no-access-log", "--timeout-graceful-shutdown", "10",
-            FACTORY,
+            *logs, FACTORY,
         ]  # fmt: skip
     if server == "hypercorn":
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         # --workers 0 serves from this process, so SIGTERM reaches the app (see shutdown.py);
         # with workers, hypercorn's parent relays shutdown through an event instead.
         hypercorn_workers = "0" if workers == 1 else str(workers)
+        logs = ["--log-config", f"json:{log_config}"] if log_config else []
         return [
             *python, "hypercorn", "--worker-class", loop, "--bind", bind,
             "--workers", hypercorn_workers, "--backlog", BACKLOG, "--graceful-timeout", "10",
-            f"{FACTORY}()",
+            *logs, f"{FACTORY}()",
         ]  # fmt: skip
     raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
 
@@ -67,9 +84,31 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the event loop; uvloop measured nearly twice as fast here",
     )
     args = parser.parse_args(argv)
-    command = server_command(args.server, args.host, args.port, args.workers, args.loop)
+    settings = Settings.from_env()
+    if args.workers > 1:
+        share_metrics_between_workers(os.environ)
+    log_config = SERVER_LOG_CONFIG if settings.log_format == "json" else None
+    command = server_command(args.server, args.host, args.port, args.workers, args.loop, log_config)
     raise_open_file_limit()
     os.execv(command[0], command)
+
+
+def share_metrics_between_workers(environ: MutableMapping[str, str]) -> Path:
+    """Point prometheus-client's multiprocess mode at an empty directory for this run.
+
+    A directory named in `PROMETHEUS_MULTIPROC_DIR` is emptied of the last run's files,
+    as prometheus-client asks; unset, a fresh one is made.
+    """
+    named = environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if not named:
+        directory = Path(tempfile.mkdtemp(prefix="streamspec-metrics-"))
+        environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+        return directory
+    directory = Path(named)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    return directory
 
 
 def raise_open_file_limit() -> None:

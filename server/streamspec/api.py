@@ -5,9 +5,15 @@ from __future__ import annotations
 import platform
 from collections.abc import AsyncIterator
 from importlib.metadata import version
+from typing import Any
+
+import msgspec
 
 from streamspec._generated.models import ChatRequest, ChatResponse, Health, Status
-from streamspec._generated.operations import StreamChatEvent
+from streamspec._generated.operations import StreamChatDone, StreamChatEvent
+from streamspec.asgi import aclose
+from streamspec.callers import current_caller
+from streamspec.metrics import Metrics
 from streamspec.providers import Provider
 from streamspec.runtime import asgi_server_name
 
@@ -17,8 +23,9 @@ __all__ = ["ChatAPI"]
 class ChatAPI:
     """Implements `streamspec._generated.operations.Operations`; mypy checks it in `app.py`."""
 
-    def __init__(self, provider: Provider) -> None:
+    def __init__(self, provider: Provider, metrics: Metrics | None = None) -> None:
         self._provider = provider
+        self._metrics = metrics or Metrics()
         self._health = Health(
             status=Status.ok,
             version=version("streamspec"),
@@ -30,10 +37,36 @@ class ChatAPI:
         return self._health
 
     async def create_chat(self, body: ChatRequest) -> ChatResponse:
-        return await self._provider.complete(body)
+        response = await self._provider.complete(body)
+        if not isinstance(response.usage, msgspec.UnsetType):
+            self._metrics.tokens_used(current_caller.get(), response.usage)
+        return response
 
     def stream_chat(self, body: ChatRequest) -> AsyncIterator[StreamChatEvent]:
-        # The provider's own generator, not a wrapper around it: closing the stream
-        # must close the provider's upstream request at once, not when a wrapper is
-        # collected.
-        return self._provider.stream(body)
+        return _CountingTokens(self._provider.stream(body), self._metrics)
+
+
+class _CountingTokens:
+    """The provider's events, unchanged, counting the tokens its `done` event reports.
+
+    Not a generator around the provider's: closing this closes the provider's at once,
+    and with it the upstream request, where a generator would leave it to be collected.
+    """
+
+    __slots__ = ("_events", "_metrics")
+
+    def __init__(self, events: AsyncIterator[Any], metrics: Metrics) -> None:
+        self._events = events
+        self._metrics = metrics
+
+    def __aiter__(self) -> _CountingTokens:
+        return self
+
+    async def __anext__(self) -> Any:
+        event = await self._events.__anext__()
+        if type(event) is StreamChatDone and not isinstance(event.data.usage, msgspec.UnsetType):
+            self._metrics.tokens_used(current_caller.get(), event.data.usage)
+        return event
+
+    async def aclose(self) -> None:
+        await aclose(self._events)

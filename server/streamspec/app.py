@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
-from litestar.enums import ScopeType
-from litestar.handlers import ASGIRouteHandler
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.middleware import DefineMiddleware
 
 from streamspec._generated.operations import Operations
+from streamspec.access import AccessMiddleware, logging_unrouted
 from streamspec.admission import Admission, StreamSlots
 from streamspec.api import ChatAPI
 from streamspec.callers import Callers
@@ -22,15 +20,18 @@ from streamspec.contract import contract_yaml
 from streamspec.docs import docs_route_handlers
 from streamspec.errors import exception_handlers
 from streamspec.gc_tuning import tuned_for_serving
+from streamspec.logs import configure_logging
+from streamspec.metrics import Metrics, metrics_route_handler
 from streamspec.providers import Provider
 from streamspec.providers.echo import EchoProvider
 from streamspec.providers.openai import OpenAIProvider
 from streamspec.providers.transport import aiohttp_transport
 from streamspec.rate_limit import RateLimiter
-from streamspec.request_id import RequestIdLogFilter, RequestIdMiddleware
+from streamspec.request_id import RequestIdMiddleware
 from streamspec.routing import Limits, operation_route_handlers
 from streamspec.settings import Settings
 from streamspec.shutdown import Shutdown
+from streamspec.tracing import tracing_plugins
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -39,6 +40,7 @@ def create_app(
     settings: Settings, upstream_transport: httpx.AsyncBaseTransport | None = None
 ) -> Litestar:
     """Build the server. A given `upstream_transport` is used for the provider and left open."""
+    metrics = Metrics(settings.prometheus_multiproc_dir)
     owned_transport: httpx.AsyncBaseTransport | None = None
     provider: Provider
     if settings.openai_base_url:
@@ -51,10 +53,11 @@ def create_app(
             default_model=settings.default_model,
             first_byte_timeout=settings.upstream_timeout,
             idle_timeout=settings.upstream_idle_timeout,
+            metrics=metrics,
         )
     else:
         provider = EchoProvider(settings.echo_delay_ms)
-    operations: Operations = ChatAPI(provider)
+    operations: Operations = ChatAPI(provider, metrics)
 
     shutdown = Shutdown(settings.shutdown_grace_seconds)
 
@@ -65,6 +68,7 @@ def create_app(
             with tuned_for_serving():
                 yield
         finally:
+            metrics.worker_stopped()
             if owned_transport is not None:
                 await owned_transport.aclose()
 
@@ -72,6 +76,7 @@ def create_app(
         Callers(settings.api_keys, settings.trusted_proxies),
         RateLimiter(settings.rate_limit, settings.redis_url) if settings.rate_limit else None,
         StreamSlots(settings.max_streams_per_caller),
+        metrics,
     )
     operation_handlers = operation_route_handlers(
         operations,
@@ -79,47 +84,34 @@ def create_app(
         limits=Limits.from_settings(settings),
         shutdown=shutdown,
     )
-    app = Litestar(
+    return Litestar(
         route_handlers=[
             *operation_handlers,
             # The operations tag their own answers; these pages get the middleware.
             Router(
                 "/",
-                route_handlers=[*docs_route_handlers(contract_yaml()), *chat_page_route_handlers()],
+                route_handlers=[
+                    *docs_route_handlers(contract_yaml()),
+                    *chat_page_route_handlers(),
+                    metrics_route_handler(metrics),
+                ],
                 middleware=[RequestIdMiddleware],
             ),
         ],
-        exception_handlers=exception_handlers,
+        middleware=[
+            DefineMiddleware(AccessMiddleware, metrics=metrics, access_log=settings.access_log)
+        ],
+        exception_handlers={
+            Exception: logging_unrouted(
+                exception_handlers[Exception], metrics, access_log=settings.access_log
+            )
+        },
+        plugins=tracing_plugins(settings.tracing),
         lifespan=[lifespan],
         openapi_config=None,
         logging_config=None,
         cors_config=cors_config(settings.cors_origins),
     )
-    route_operations_directly(app, operation_handlers)
-    return app
-
-
-def route_operations_directly(app: Litestar, handlers: list[ASGIRouteHandler]) -> None:
-    """Send requests for the operations' exact paths straight to their endpoints.
-
-    Measured with py-spy on a streaming worker: Litestar's router and the exception
-    wrapper it puts around every `send` took about 11% of the CPU. The endpoints answer
-    their own errors, so they skip both. With CORS configured everything stays on
-    Litestar's path, since its CORS handling lives there. Everything else (docs, chat
-    page, 404s) goes through Litestar as before.
-    """
-    if app.cors_config is not None:
-        return
-    routed = app.asgi_handler
-    endpoints: dict[str, ASGIApp] = {}
-    for handler in handlers:
-        endpoints.update(dict.fromkeys(handler.paths, handler.fn))
-
-    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = endpoints.get(scope["path"]) if scope["type"] == ScopeType.HTTP else None
-        await (endpoint or routed)(scope, receive, send)
-
-    app.asgi_handler = dispatch
 
 
 # What browsers may send and read across origins.
@@ -148,16 +140,5 @@ def cors_config(origins: tuple[str, ...]) -> CORSConfig | None:
 def app_from_env() -> Litestar:
     """The factory the ASGI servers call: settings from the environment, logging set up."""
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)
-
-
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdLogFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)

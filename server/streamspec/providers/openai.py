@@ -7,7 +7,9 @@ fixed headers, no cookies and no redirects (see docs/benchmarks.md).
 
 Every way the upstream can fail becomes an `UpstreamError`; nothing about the
 upstream's credentials ever reaches a message, since only status codes and our
-own words go into them.
+own words go into them. Each failure is logged once, where it is raised, with its
+cause (the transport's exception, or what was wrong with the answer), and each
+upstream request is counted by outcome.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Mapping
+from time import perf_counter
 from typing import Any, TypeVar
 
 import httpx
@@ -42,6 +45,7 @@ from streamspec.errors import (
     UpstreamUnavailable,
 )
 from streamspec.interrupts import Interrupt
+from streamspec.metrics import Metrics
 from streamspec.providers import ProviderEvent
 from streamspec.providers.sse import EventTooLarge, SSEDataSplitter
 
@@ -94,6 +98,14 @@ MAX_COMPLETION_BYTES = 16 * 1024 * 1024
 MAX_STREAM_EVENT_BYTES = 1024 * 1024
 # A provider asking for longer than this is told to callers as this.
 MAX_RETRY_AFTER = 3600
+# Outcomes of an upstream request, as the metrics count them.
+OK = "ok"
+CANCELLED = "cancelled"
+_OUTCOMES: dict[type[UpstreamError], str] = {
+    UpstreamTimeout: "timeout",
+    UpstreamRateLimited: "rate_limited",
+    UpstreamUnavailable: "unavailable",
+}
 # Retries happen only while connecting: once a byte is sent, a retry could bill twice.
 CONNECT_ATTEMPTS = 3
 
@@ -108,8 +120,10 @@ class OpenAIProvider:
         default_model: str,
         first_byte_timeout: float = 30.0,
         idle_timeout: float = 60.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._transport = transport
+        self._metrics = metrics or Metrics()
         self._url = httpx.URL(base_url.rstrip("/") + "/chat/completions")
         # Identity encoding: answers are read and checked as sent, with no decompression
         # (and so no decompression bomb) in between.
@@ -142,14 +156,22 @@ class OpenAIProvider:
             async with asyncio.timeout(self._idle_timeout):
                 body = await _read_capped(response, MAX_COMPLETION_BYTES)
         except (TimeoutError, httpx.HTTPError) as exc:
-            raise _mid_answer_failure(exc) from None
+            raise self._failed(_mid_answer_failure(exc), exc) from None
+        except UpstreamError as exc:
+            self._failed(exc)
+            raise
+        except asyncio.CancelledError:
+            self._metrics.upstream_finished(CANCELLED)
+            raise
         finally:
             await response.aclose()
         try:
             completion = _completion_decoder.decode(body)
             choice = completion.choices[0]
-        except (msgspec.DecodeError, IndexError):
-            raise UpstreamUnavailable("The provider's answer was not a chat completion.") from None
+        except (msgspec.DecodeError, IndexError) as exc:
+            failure = UpstreamUnavailable("The provider's answer was not a chat completion.")
+            raise self._failed(failure, exc) from None
+        self._metrics.upstream_finished(OK)
         return ChatResponse(
             message=AssistantMessage(
                 role=AssistantRole.assistant, content=choice.message.content or ""
@@ -202,13 +224,21 @@ class OpenAIProvider:
                         raise UpstreamUnavailable("The provider's stream was not valid UTF-8.")
                     if ended and finish_reason is None:
                         raise UpstreamUnavailable("The provider ended the stream before finishing.")
-        except EventTooLarge:
-            raise UpstreamUnavailable("The provider sent a stream event over 1 MiB.") from None
+        except EventTooLarge as exc:
+            failure = UpstreamUnavailable("The provider sent a stream event over 1 MiB.")
+            raise self._failed(failure, exc) from None
         except (TimeoutError, httpx.HTTPError, httpx.StreamError) as exc:
-            raise _mid_answer_failure(exc) from None
+            raise self._failed(_mid_answer_failure(exc), exc) from None
+        except UpstreamError as exc:
+            self._failed(exc)
+            raise
+        except (GeneratorExit, asyncio.CancelledError):  # the client left
+            self._metrics.upstream_finished(CANCELLED)
+            raise
         finally:
             idle.close()
             await response.aclose()
+        self._metrics.upstream_finished(OK)
         yield StreamChatDone(
             data=ChatDone(
                 finish_reason=finish_reason or FinishReason.stop, usage=usage, model=model
@@ -217,6 +247,7 @@ class OpenAIProvider:
 
     async def _open(self, payload: bytes, headers: dict[str, str]) -> httpx.Response:
         """Send the request and wait, at most the first-byte timeout, for the response head."""
+        started = perf_counter()
         try:
             async with asyncio.timeout(self._first_byte_timeout):
                 for attempt in range(CONNECT_ATTEMPTS):
@@ -231,6 +262,7 @@ class OpenAIProvider:
                             )
                         )
                         logger.debug("POST %s: %d", self._url, response.status_code)
+                        self._metrics.upstream_answered(perf_counter() - started)
                         return response
                     except httpx.TransportError as exc:
                         # Nothing reached the provider, so trying again is safe.
@@ -240,8 +272,28 @@ class OpenAIProvider:
                 raise AssertionError("unreachable")
         except (TimeoutError, httpx.HTTPError) as exc:
             if _is_timeout(exc):
-                raise UpstreamTimeout("The provider did not answer in time.") from None
-            raise UpstreamUnavailable("The provider could not be reached.") from None
+                raise self._failed(
+                    UpstreamTimeout("The provider did not answer in time."), exc
+                ) from None
+            raise self._failed(
+                UpstreamUnavailable("The provider could not be reached."), exc
+            ) from None
+        except asyncio.CancelledError:
+            self._metrics.upstream_finished(CANCELLED)
+            raise
+
+    def _failed(self, failure: UpstreamError, cause: BaseException | None = None) -> UpstreamError:
+        """Count and log `failure`, with its cause; returns it to be raised."""
+        outcome = _OUTCOMES.get(type(failure), "unavailable")
+        self._metrics.upstream_finished(outcome)
+        logger.warning(
+            "upstream request failed (%s, answered as %d): %s Cause: %s",
+            outcome,
+            failure.status,
+            failure.detail,
+            _describe(cause) if cause is not None else "the provider's answer",
+        )
+        return failure
 
     def _model(self, request: ChatRequest) -> str:
         return request.model if isinstance(request.model, str) else self._default_model
@@ -355,6 +407,16 @@ def _is_timeout(exc: Exception) -> bool:
     if isinstance(exc, TimeoutError):
         return True
     return isinstance(exc, httpx.TimeoutException) and not _not_connected(exc)
+
+
+def _describe(cause: BaseException) -> str:
+    """The exception and what it wraps: `ConnectTimeout: ... <- ConnectionRefusedError: ...`."""
+    parts: list[str] = []
+    seen: BaseException | None = cause
+    while seen is not None and len(parts) < 4:
+        parts.append(f"{type(seen).__name__}: {seen}".rstrip(": "))
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    return " <- ".join(parts)
 
 
 def _mid_answer_failure(exc: Exception) -> UpstreamError:
