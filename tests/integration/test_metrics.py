@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import LiveServer, ServerFactory, Upstream
+from tests.conftest import SERVERS, LiveServer, ServerFactory, Upstream
 
 KEY = "key-alpha"
 BODY = {"messages": [{"role": "user", "content": "hello  there, world"}]}
@@ -46,12 +46,14 @@ def pids_that_counted(directory: Path, operation: str) -> set[str]:
     return pids
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(
+    ("server", "workers"), [("granian", 1), *((server, 2) for server in SERVERS)]
+)
 def test_metrics_show_chats_a_stream_and_a_refusal_under_one_worker_and_two(
-    server_factory: ServerFactory, redis_url: str, tmp_path: Path, workers: int
+    server_factory: ServerFactory, redis_url: str, tmp_path: Path, server: str, workers: int
 ) -> None:
     metrics_dir = tmp_path / "metrics"
-    key = f"key-with-{workers}-workers"  # the Redis, and so the budget, outlives the test
+    key = f"key-{server}-{workers}-workers"  # the Redis, and so the budget, outlives the test
     auth = {"Authorization": f"Bearer {key}"}
     env = {
         "STREAMSPEC_API_KEYS": key,
@@ -61,7 +63,7 @@ def test_metrics_show_chats_a_stream_and_a_refusal_under_one_worker_and_two(
     }
     if workers > 1:
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    live = server_factory(env, workers=workers)
+    live = server_factory(env, server=server, workers=workers)
 
     for _ in range(3):
         assert httpx.post(live.url + "/api/chat", json=BODY, headers=auth).status_code == 200
