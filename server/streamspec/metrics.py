@@ -87,7 +87,7 @@ class Metrics:
             "streamspec_upstream_requests",
             "Requests to the upstream provider, by outcome: ok, rate_limited, timeout,"
             " unavailable (unreachable, 5xx, refused credentials, unreadable answer),"
-            " cancelled (the client left).",
+            " cancelled (the client left, or shutdown ended the stream).",
             ["outcome"],
             registry=registry,
         )
