@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from streamspec.app import create_app
-from streamspec.settings import Settings
+from streamspec.settings import Settings, SettingsError
 
 BODY = {"messages": [{"role": "user", "content": "hello there"}]}
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -52,3 +53,12 @@ def test_no_spans_without_tracing_turned_on(spans: InMemorySpanExporter) -> None
     with TestClient(create_app(Settings())) as client:
         assert client.post("/api/chat", json=BODY).status_code == 200
     assert spans.get_finished_spans() == ()
+
+
+def test_tracing_without_opentelemetry_installed_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What the import sees on a server installed without the `tracing` extra.
+    monkeypatch.setitem(sys.modules, "litestar.plugins.opentelemetry", None)
+    with pytest.raises(SettingsError, match=r"pip install 'streamspec\[tracing\]'"):
+        create_app(Settings(tracing=True))
