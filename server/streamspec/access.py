@@ -34,12 +34,18 @@ CLIENT_LEFT = 499
 UNROUTED = "unrouted"
 logger = logging.getLogger(ACCESS_LOGGER)
 _log_access = logger.info
-_OPERATIONS: dict[str, dict[str, tuple[str, bool]]] = {}
-for _op in OPERATIONS:
-    _OPERATIONS.setdefault(_op.path, {})[_op.http_method] = (
-        _op.operation_id,
-        _op.media_type == "text/event-stream",
-    )
+
+
+def _operations_by_route() -> dict[str, dict[str, tuple[str, bool]]]:
+    """path -> method -> (operationId, streams?), keyed as Litestar's `path_template`."""
+    routes: dict[str, dict[str, tuple[str, bool]]] = {}
+    for op in OPERATIONS:
+        streams = op.media_type == "text/event-stream"
+        routes.setdefault(op.path, {})[op.http_method] = (op.operation_id, streams)
+    return routes
+
+
+_OPERATIONS = _operations_by_route()
 _NOT_AN_OPERATION: dict[str, tuple[str, bool]] = {}
 
 
