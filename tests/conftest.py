@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Variables that would point a test's server somewhere other than where the test says.
-_SERVER_ENV_PREFIXES = ("STREAMSPEC_", "OPENAI_")
+_SERVER_ENV_PREFIXES = ("STREAMSPEC_", "OPENAI_", "PROMETHEUS_")
 
 
 def free_port() -> int:
@@ -66,14 +66,15 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path | N
 
 
 def start_server(
-    tmp_dir: Path, env: Mapping[str, str] | None = None, server: str = "granian"
+    tmp_dir: Path, env: Mapping[str, str] | None = None, server: str = "granian", workers: int = 1
 ) -> LiveServer:
     port = free_port()
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith(_SERVER_ENV_PREFIXES)}
     log_path = tmp_dir / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamspec", "--server", server, "--port", str(port)],
+            [sys.executable, "-m", "streamspec", "--server", server, "--port", str(port)]
+            + (["--workers", str(workers)] if workers != 1 else []),
             env={**clean_env, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -92,7 +93,7 @@ def start_server(
 
 class ServerFactory(Protocol):
     def __call__(
-        self, env: Mapping[str, str] | None = None, server: str = "granian"
+        self, env: Mapping[str, str] | None = None, server: str = "granian", workers: int = 1
     ) -> LiveServer: ...
 
 
@@ -100,8 +101,10 @@ class ServerFactory(Protocol):
 def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
     started: list[LiveServer] = []
 
-    def start(env: Mapping[str, str] | None = None, server: str = "granian") -> LiveServer:
-        live = start_server(tmp_path, env, server)
+    def start(
+        env: Mapping[str, str] | None = None, server: str = "granian", workers: int = 1
+    ) -> LiveServer:
+        live = start_server(tmp_path, env, server, workers)
         started.append(live)
         return live
 

@@ -1,7 +1,9 @@
 """`python -m streamspec`: run the server under granian (default), uvicorn or hypercorn.
 
 Each server is exec'd with its own command line, so signals reach it directly
-and it owns its workers; all three load the same factory.
+and it owns its workers; all three load the same factory. Before that, this sets up
+what the workers must share: the directory of prometheus-client's multiprocess mode
+(several workers), and the servers' own log lines as JSON (`STREAMSPEC_LOG_FORMAT=json`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import contextlib
 import os
 import resource
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 
+from streamspec.settings import Settings
+
 FACTORY = "streamspec.app:app_from_env"
+# A logging dictConfig that sends the servers' own lines through `streamspec.logs`.
+SERVER_LOG_CONFIG = Path(__file__).with_name("log_config.json")
 SERVERS = ("granian", "uvicorn", "hypercorn")
 # Thousands of mostly idle streams per worker are normal for a chat gateway; granian's
 # default backpressure (backlog / workers = 1,024) refuses connections well before that.
@@ -25,25 +32,34 @@ RELOAD_DIR = str(Path(__file__).resolve().parent)
 
 
 def server_command(
-    server: str, host: str, port: int, workers: int, loop: str = "uvloop", reload: bool = False
+    server: str,
+    host: str,
+    port: int,
+    workers: int,
+    loop: str = "uvloop",
+    reload: bool = False,
+    log_config: Path | None = None,
 ) -> list[str]:
+    """The server's command line; `log_config` is a logging dictConfig file for its own lines."""
     python = [sys.executable, "-m"]
     if server == "granian":
         # A module that fails to import while being edited must not stop the reloader.
         watch = ["--reload", "--reload-paths", RELOAD_DIR, "--reload-ignore-worker-failure"]
+        logs = ["--log-config", str(log_config)] if log_config else []
         return [
             *python, "granian", "--interface", "asgi", "--factory", "--loop", loop,
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--backpressure", MAX_CONCURRENT_PER_WORKER,
-            "--no-access-log", *(watch if reload else []), FACTORY,
+            "--no-access-log", *(watch if reload else []), *logs, FACTORY,
         ]  # fmt: skip
     if server == "uvicorn":
         watch = ["--reload", "--reload-dir", RELOAD_DIR]
+        logs = ["--log-config", str(log_config)] if log_config else []
         return [
             *python, "uvicorn", "--factory", "--loop", loop, "--http", "httptools",
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--no-access-log", "--timeout-graceful-shutdown", "10",
-            *(watch if reload else []), FACTORY,
+            *(watch if reload else []), *logs, FACTORY,
         ]  # fmt: skip
     if server == "hypercorn":
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -51,10 +67,11 @@ def server_command(
         # with workers, hypercorn's parent relays shutdown through an event instead.
         # hypercorn reloads only from a parent process, and watches the modules it has loaded.
         hypercorn_workers = "0" if workers == 1 and not reload else str(workers)
+        logs = ["--log-config", f"json:{log_config}"] if log_config else []
         return [
             *python, "hypercorn", "--worker-class", loop, "--bind", bind,
             "--workers", hypercorn_workers, "--backlog", BACKLOG, "--graceful-timeout", "10",
-            *(["--reload"] if reload else []), f"{FACTORY}()",
+            *(["--reload"] if reload else []), *logs, f"{FACTORY}()",
         ]  # fmt: skip
     raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
 
@@ -79,11 +96,33 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="restart on changes under the package's folder, for development",
     )
     args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.workers > 1:
+        share_metrics_between_workers(os.environ)
+    log_config = SERVER_LOG_CONFIG if settings.log_format == "json" else None
     command = server_command(
-        args.server, args.host, args.port, args.workers, args.loop, args.reload
+        args.server, args.host, args.port, args.workers, args.loop, args.reload, log_config
     )
     raise_open_file_limit()
     os.execv(command[0], command)
+
+
+def share_metrics_between_workers(environ: MutableMapping[str, str]) -> Path:
+    """Point prometheus-client's multiprocess mode at an empty directory for this run.
+
+    A directory named in `PROMETHEUS_MULTIPROC_DIR` is emptied of the last run's files,
+    as prometheus-client asks; unset, a fresh one is made.
+    """
+    named = environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if not named:
+        directory = Path(tempfile.mkdtemp(prefix="streamspec-metrics-"))
+        environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+        return directory
+    directory = Path(named)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    return directory
 
 
 def raise_open_file_limit() -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from litestar.types import Scope
 
 from streamspec.asgi import Headers, encode_headers
-from streamspec.callers import Callers
-from streamspec.errors import TooManyStreams
+from streamspec.callers import Callers, current_caller
+from streamspec.errors import RateLimited, TooManyStreams
+from streamspec.metrics import Metrics
 from streamspec.rate_limit import RateLimiter
 
 
@@ -41,18 +42,29 @@ class StreamSlots:
 
 class Admission:
     def __init__(
-        self, callers: Callers, limiter: RateLimiter | None, slots: StreamSlots | None
+        self,
+        callers: Callers,
+        limiter: RateLimiter | None,
+        slots: StreamSlots | None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.callers = callers
         self.limiter = limiter
         self.slots = slots
+        self.metrics = metrics
 
     async def admit(self, scope: Scope) -> tuple[str, Headers]:
         """The caller, and the headers its answer carries; raises the problem that refuses it."""
         caller = self.callers.identify(scope)
+        current_caller.set(caller)
         if self.limiter is None:
             return caller, []
-        quota = await self.limiter.admit(caller)
+        try:
+            quota = await self.limiter.admit(caller)
+        except RateLimited:
+            if self.metrics is not None:
+                self.metrics.refused("rate_limit")
+            raise
         if quota is None:
             return caller, []
         return caller, encode_headers(quota.headers())
@@ -62,5 +74,11 @@ class Admission:
         if self.slots is None:
             yield
             return
-        with self.slots.hold(caller):
+        with ExitStack() as held:
+            try:
+                held.enter_context(self.slots.hold(caller))
+            except TooManyStreams:
+                if self.metrics is not None:
+                    self.metrics.refused("stream_cap")
+                raise
             yield

@@ -5,6 +5,9 @@ from __future__ import annotations
 import platform
 from collections.abc import AsyncIterator
 from importlib.metadata import version
+from typing import Any
+
+import msgspec
 
 from streamspec._generated.models import (
     ChatRequest,
@@ -14,8 +17,11 @@ from streamspec._generated.models import (
     ModelList,
     Status,
 )
-from streamspec._generated.operations import Operations, StreamChatEvent
+from streamspec._generated.operations import Operations, StreamChatDone, StreamChatEvent
+from streamspec.asgi import aclose
+from streamspec.callers import current_caller
 from streamspec.errors import NotFound
+from streamspec.metrics import Metrics
 from streamspec.providers import Provider
 from streamspec.runtime import asgi_server_name
 
@@ -26,8 +32,9 @@ class ChatAPI(Operations):
     """The product's handlers: mypy checks each against the contract's signature, and
     `app.py` has it name every operation they lack."""
 
-    def __init__(self, provider: Provider) -> None:
+    def __init__(self, provider: Provider, metrics: Metrics | None = None) -> None:
         self._provider = provider
+        self._metrics = metrics or Metrics()
         self._health = Health(
             status=Status.ok,
             version=version("streamspec"),
@@ -39,13 +46,13 @@ class ChatAPI(Operations):
         return self._health
 
     async def create_chat(self, body: ChatRequest) -> ChatResponse:
-        return await self._provider.complete(body)
+        response = await self._provider.complete(body)
+        if not isinstance(response.usage, msgspec.UnsetType):
+            self._metrics.tokens_used(current_caller.get(), response.usage)
+        return response
 
     def stream_chat(self, body: ChatRequest) -> AsyncIterator[StreamChatEvent]:
-        # The provider's own generator, not a wrapper around it: closing the stream
-        # must close the provider's upstream request at once, not when a wrapper is
-        # collected.
-        return self._provider.stream(body)
+        return _CountingTokens(self._provider.stream(body), self._metrics)
 
     async def list_models(self) -> ModelList:
         return await self._provider.list_models()
@@ -57,3 +64,29 @@ class ChatAPI(Operations):
         raise NotFound(
             f"The provider offers no model {model_id!r}; listModels names those it does."
         )
+
+
+class _CountingTokens:
+    """The provider's events, unchanged, counting the tokens its `done` event reports.
+
+    Not a generator around the provider's: closing this closes the provider's at once,
+    and with it the upstream request, where a generator would leave it to be collected.
+    """
+
+    __slots__ = ("_events", "_metrics")
+
+    def __init__(self, events: AsyncIterator[Any], metrics: Metrics) -> None:
+        self._events = events
+        self._metrics = metrics
+
+    def __aiter__(self) -> _CountingTokens:
+        return self
+
+    async def __anext__(self) -> Any:
+        event = await self._events.__anext__()
+        if type(event) is StreamChatDone and not isinstance(event.data.usage, msgspec.UnsetType):
+            self._metrics.tokens_used(current_caller.get(), event.data.usage)
+        return event
+
+    async def aclose(self) -> None:
+        await aclose(self._events)

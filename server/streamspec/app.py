@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Literal, final
@@ -11,10 +10,12 @@ import httpx
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.enums import HttpMethod
+from litestar.middleware import DefineMiddleware
 from litestar.plugins import PluginProtocol
 from litestar.types import Method, Middleware
 
 from streamspec._generated.operations import OPERATIONS, Operations
+from streamspec.access import AccessMiddleware, logging_unrouted
 from streamspec.admission import Admission, StreamSlots
 from streamspec.api import ChatAPI
 from streamspec.callers import Callers
@@ -24,15 +25,18 @@ from streamspec.docs import docs_route_handlers
 from streamspec.errors import exception_handlers
 from streamspec.gc_tuning import tuned_for_serving
 from streamspec.litestar_routing import route_asgi_path_parameters
+from streamspec.logs import configure_logging
+from streamspec.metrics import Metrics, metrics_route_handler
 from streamspec.providers import Provider
 from streamspec.providers.echo import EchoProvider
 from streamspec.providers.openai import OpenAIProvider
 from streamspec.providers.transport import aiohttp_transport
 from streamspec.rate_limit import RateLimiter
-from streamspec.request_id import RequestIdLogFilter, RequestIdMiddleware
+from streamspec.request_id import RequestIdMiddleware
 from streamspec.routing import Limits, operation_route_handlers
 from streamspec.settings import Settings
 from streamspec.shutdown import Shutdown
+from streamspec.tracing import tracing_plugins
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -41,15 +45,16 @@ def create_app(
     settings: Settings,
     upstream_transport: httpx.AsyncBaseTransport | None = None,
     *,
-    handlers: Callable[[Provider], Operations] | None = None,
+    handlers: Callable[[Provider, Metrics], Operations] | None = None,
     middleware: Sequence[Middleware] = (),
     plugins: Sequence[PluginProtocol] = (),
 ) -> Litestar:
     """Build the server. A given `upstream_transport` is used for the provider and left open.
 
-    `handlers` builds the implementation of the contract's operations from the provider;
-    `middleware` and `plugins` are Litestar's, and apply to every operation.
+    `handlers` builds the implementation of the contract's operations from the provider
+    and the metrics; `middleware` and `plugins` are Litestar's, and apply to every operation.
     """
+    metrics = Metrics(settings.prometheus_multiproc_dir)
     owned_transport: httpx.AsyncBaseTransport | None = None
     provider: Provider
     if settings.openai_base_url:
@@ -62,10 +67,11 @@ def create_app(
             default_model=settings.default_model,
             first_byte_timeout=settings.upstream_timeout,
             idle_timeout=settings.upstream_idle_timeout,
+            metrics=metrics,
         )
     else:
         provider = EchoProvider(settings.echo_delay_ms)
-    operations = (handlers or chat_api)(provider)
+    operations = (handlers or chat_api)(provider, metrics)
 
     shutdown = Shutdown(settings.shutdown_grace_seconds)
 
@@ -76,6 +82,7 @@ def create_app(
             with tuned_for_serving():
                 yield
         finally:
+            metrics.worker_stopped()
             if owned_transport is not None:
                 await owned_transport.aclose()
 
@@ -83,6 +90,7 @@ def create_app(
         Callers(settings.api_keys, settings.trusted_proxies),
         RateLimiter(settings.rate_limit, settings.redis_url) if settings.rate_limit else None,
         StreamSlots(settings.max_streams_per_caller),
+        metrics,
     )
     operation_handlers = operation_route_handlers(
         operations,
@@ -96,17 +104,28 @@ def create_app(
             # The operations tag their own answers; these pages get the middleware.
             Router(
                 "/",
-                route_handlers=[*docs_route_handlers(contract_yaml()), *chat_page_route_handlers()],
+                route_handlers=[
+                    *docs_route_handlers(contract_yaml()),
+                    *chat_page_route_handlers(),
+                    metrics_route_handler(metrics),
+                ],
                 middleware=[RequestIdMiddleware],
             ),
         ],
-        exception_handlers=exception_handlers,
+        middleware=[
+            DefineMiddleware(AccessMiddleware, metrics=metrics, access_log=settings.access_log),
+            *middleware,
+        ],
+        exception_handlers={
+            Exception: logging_unrouted(
+                exception_handlers[Exception], metrics, access_log=settings.access_log
+            )
+        },
+        plugins=[*tracing_plugins(settings.tracing), *plugins],
         lifespan=[lifespan],
         openapi_config=None,
         logging_config=None,
         cors_config=cors_config(settings.cors_origins),
-        middleware=list(middleware),
-        plugins=list(plugins),
     )
     route_asgi_path_parameters(app)
     return app
@@ -140,8 +159,8 @@ class _ProductHandlers(ChatAPI):
     """Final, so that mypy names here every operation of the contract ChatAPI lacks."""
 
 
-def chat_api(provider: Provider) -> Operations:
-    return _ProductHandlers(provider)
+def chat_api(provider: Provider, metrics: Metrics) -> Operations:
+    return _ProductHandlers(provider, metrics)
 
 
 def cors_methods() -> list[Method | Literal["*"]]:
@@ -155,16 +174,5 @@ def cors_methods() -> list[Method | Literal["*"]]:
 def app_from_env() -> Litestar:
     """The factory the ASGI servers call: settings from the environment, logging set up."""
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)
-
-
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdLogFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import ipaddress
 from collections.abc import Iterable
+from contextvars import ContextVar
 
 from litestar.types import Scope
 
@@ -18,6 +19,9 @@ from streamspec.errors import Unauthorized
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="streamspec"'}
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# The caller of the request being served, once admitted: for the access log and the
+# tokens metric, which never see the key itself.
+current_caller: ContextVar[str] = ContextVar("streamspec_caller", default="-")
 
 
 def _digest(key: str) -> bytes:

@@ -31,6 +31,11 @@ def request_id_for(scope: Scope) -> str:
     return request_id
 
 
+def current_request_id() -> str:
+    """The id of the request being served in this context, `-` outside any request."""
+    return _current.get()
+
+
 def _incoming(scope: Scope) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == REQUEST_ID_KEY:
@@ -65,5 +70,5 @@ class RequestIdLogFilter(logging.Filter):
     """Gives every log record a `request_id` attribute for the formatter."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _current.get()
+        record.request_id = current_request_id()
         return True

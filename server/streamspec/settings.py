@@ -44,6 +44,23 @@ class Settings:
     log_level: str = "INFO"
     """`STREAMSPEC_LOG_LEVEL`: the server's logging level."""
 
+    log_format: str = "text"
+    """`STREAMSPEC_LOG_FORMAT`: `text` (one readable line per record) or `json` (one JSON
+    object per line, with the request id, for log collectors)."""
+
+    access_log: bool = True
+    """`STREAMSPEC_ACCESS_LOG`: one line per request with its method, path, status,
+    duration, request id and caller (a hash of the API key, never the key)."""
+
+    tracing: bool = False
+    """`STREAMSPEC_TRACING`: trace every request through Litestar's OpenTelemetry plugin,
+    into the global tracer provider; needs `streamspec[tracing]` installed."""
+
+    prometheus_multiproc_dir: str | None = None
+    """`PROMETHEUS_MULTIPROC_DIR`: where prometheus-client's multiprocess mode keeps each
+    worker's metrics, so `/metrics` adds up every worker. `python -m streamspec` with
+    `--workers` over 1 sets it to a fresh directory when unset, and empties it when set."""
+
     upstream_idle_timeout: float = 60.0
     """`STREAMSPEC_UPSTREAM_IDLE_TIMEOUT`: seconds a started upstream stream may go
     without a byte before it is abandoned (an `error` event, status 504); for a JSON
@@ -96,6 +113,10 @@ class Settings:
                 _positive_float(env, "STREAMSPEC_MAX_BODY_BYTES", defaults.max_body_bytes)
             ),
             log_level=(_optional(env, "STREAMSPEC_LOG_LEVEL") or defaults.log_level).upper(),
+            log_format=_choice(env, "STREAMSPEC_LOG_FORMAT", LOG_FORMATS, defaults.log_format),
+            access_log=_flag(env, "STREAMSPEC_ACCESS_LOG", defaults.access_log),
+            tracing=_flag(env, "STREAMSPEC_TRACING", defaults.tracing),
+            prometheus_multiproc_dir=_optional(env, "PROMETHEUS_MULTIPROC_DIR"),
             upstream_idle_timeout=_positive_float(
                 env, "STREAMSPEC_UPSTREAM_IDLE_TIMEOUT", defaults.upstream_idle_timeout
             ),
@@ -118,6 +139,29 @@ class Settings:
                 env, "STREAMSPEC_SHUTDOWN_GRACE_SECONDS", defaults.shutdown_grace_seconds
             ),
         )
+
+
+LOG_FORMATS = ("text", "json")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (_optional(env, name) or default).lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (_optional(env, name) or "").lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}")
 
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:

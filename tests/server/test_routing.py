@@ -52,13 +52,13 @@ def test_app_routes_are_exactly_the_contract_operations() -> None:
     assert _app_operations(app) == _contract_operations()
 
 
-def test_app_serves_nothing_but_the_contract_and_its_docs() -> None:
+def test_app_serves_nothing_but_the_contract_its_docs_and_metrics() -> None:
     app = create_app(Settings())
     paths = {route.path for route in app.routes}
     contract_paths = {path for _, path, _ in _contract_operations()}
     docs_paths = {"/openapi.yaml", "/openapi.json", "/docs", "/docs/assets/{name:str}"}
     chat_page_paths = {"/", "/chat/assets/{name:str}"}
-    assert paths == contract_paths | docs_paths | chat_page_paths
+    assert paths == contract_paths | docs_paths | chat_page_paths | {"/metrics"}
 
 
 @pytest.mark.parametrize("left_out", [op.operation_id for op in OPERATIONS])

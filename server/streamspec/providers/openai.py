@@ -7,7 +7,9 @@ fixed headers, no cookies and no redirects (see docs/benchmarks.md).
 
 Every way the upstream can fail becomes an `UpstreamError`; nothing about the
 upstream's credentials ever reaches a message, since only status codes and our
-own words go into them.
+own words go into them. Each failure is logged once, where it is raised, with its
+cause (the transport's exception, or what was wrong with the answer), and each
+upstream request is counted by outcome.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Mapping
+from time import perf_counter
 from typing import Any, TypeVar
 
 import httpx
@@ -44,6 +47,7 @@ from streamspec.errors import (
     UpstreamUnavailable,
 )
 from streamspec.interrupts import Interrupt
+from streamspec.metrics import Metrics
 from streamspec.providers import ProviderEvent
 from streamspec.providers.sse import EventTooLarge, SSEDataSplitter
 
@@ -108,6 +112,14 @@ MAX_STREAM_EVENT_BYTES = 1024 * 1024
 MAX_RETRY_AFTER = 3600
 # How long the upstream's model list is kept: it changes rarely, and a page lists it often.
 MODELS_CACHE_SECONDS = 60.0
+# Outcomes of an upstream request, as the metrics count them.
+OK = "ok"
+CANCELLED = "cancelled"
+_OUTCOMES: dict[type[UpstreamError], str] = {
+    UpstreamTimeout: "timeout",
+    UpstreamRateLimited: "rate_limited",
+    UpstreamUnavailable: "unavailable",
+}
 # Retries happen only while connecting: once a byte is sent, a retry could bill twice.
 CONNECT_ATTEMPTS = 3
 
@@ -122,8 +134,10 @@ class OpenAIProvider:
         default_model: str,
         first_byte_timeout: float = 30.0,
         idle_timeout: float = 60.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._transport = transport
+        self._metrics = metrics or Metrics()
         self._url = httpx.URL(base_url.rstrip("/") + "/chat/completions")
         self._models_url = httpx.URL(base_url.rstrip("/") + "/models")
         # Identity encoding: answers are read and checked as sent, with no decompression
@@ -163,8 +177,10 @@ class OpenAIProvider:
             body = await self._read_answer(response)
             try:
                 listed = _models_decoder.decode(body).data
-            except msgspec.DecodeError:
-                raise UpstreamUnavailable("The provider's answer was not a model list.") from None
+            except msgspec.DecodeError as exc:
+                failure = UpstreamUnavailable("The provider's answer was not a model list.")
+                raise self._failed(failure, exc) from None
+            self._metrics.upstream_finished(OK)
             self._models = ModelList(
                 models=[Model(id=m.id, owned_by=m.owned_by or "unknown") for m in listed]
             )
@@ -177,7 +193,13 @@ class OpenAIProvider:
             async with asyncio.timeout(self._idle_timeout):
                 return await _read_capped(response, MAX_COMPLETION_BYTES)
         except (TimeoutError, httpx.HTTPError) as exc:
-            raise _mid_answer_failure(exc) from None
+            raise self._failed(_mid_answer_failure(exc), exc) from None
+        except UpstreamError as exc:
+            self._failed(exc)
+            raise
+        except asyncio.CancelledError:
+            self._metrics.upstream_finished(CANCELLED)
+            raise
         finally:
             await response.aclose()
 
@@ -187,8 +209,10 @@ class OpenAIProvider:
         try:
             completion = _completion_decoder.decode(body)
             choice = completion.choices[0]
-        except (msgspec.DecodeError, IndexError):
-            raise UpstreamUnavailable("The provider's answer was not a chat completion.") from None
+        except (msgspec.DecodeError, IndexError) as exc:
+            failure = UpstreamUnavailable("The provider's answer was not a chat completion.")
+            raise self._failed(failure, exc) from None
+        self._metrics.upstream_finished(OK)
         return ChatResponse(
             message=AssistantMessage(
                 role=AssistantRole.assistant, content=choice.message.content or ""
@@ -243,13 +267,21 @@ class OpenAIProvider:
                         raise UpstreamUnavailable("The provider's stream was not valid UTF-8.")
                     if ended and finish_reason is None:
                         raise UpstreamUnavailable("The provider ended the stream before finishing.")
-        except EventTooLarge:
-            raise UpstreamUnavailable("The provider sent a stream event over 1 MiB.") from None
+        except EventTooLarge as exc:
+            failure = UpstreamUnavailable("The provider sent a stream event over 1 MiB.")
+            raise self._failed(failure, exc) from None
         except (TimeoutError, httpx.HTTPError, httpx.StreamError) as exc:
-            raise _mid_answer_failure(exc) from None
+            raise self._failed(_mid_answer_failure(exc), exc) from None
+        except UpstreamError as exc:
+            self._failed(exc)
+            raise
+        except (GeneratorExit, asyncio.CancelledError):  # the client left
+            self._metrics.upstream_finished(CANCELLED)
+            raise
         finally:
             idle.close()
             await response.aclose()
+        self._metrics.upstream_finished(OK)
         yield StreamChatDone(
             data=ChatDone(
                 finish_reason=finish_reason or FinishReason.stop, usage=usage, model=model
@@ -261,6 +293,7 @@ class OpenAIProvider:
     ) -> httpx.Response:
         """POST `payload` (GET without one) and wait, at most the first-byte timeout, for
         the response head."""
+        started = perf_counter()
         try:
             async with asyncio.timeout(self._first_byte_timeout):
                 for attempt in range(CONNECT_ATTEMPTS):
@@ -275,6 +308,7 @@ class OpenAIProvider:
                             )
                         )
                         logger.debug("%s: %d", url, response.status_code)
+                        self._metrics.upstream_answered(perf_counter() - started)
                         return response
                     except httpx.TransportError as exc:
                         # Nothing reached the provider, so trying again is safe.
@@ -284,8 +318,28 @@ class OpenAIProvider:
                 raise AssertionError("unreachable")
         except (TimeoutError, httpx.HTTPError) as exc:
             if _is_timeout(exc):
-                raise UpstreamTimeout("The provider did not answer in time.") from None
-            raise UpstreamUnavailable("The provider could not be reached.") from None
+                raise self._failed(
+                    UpstreamTimeout("The provider did not answer in time."), exc
+                ) from None
+            raise self._failed(
+                UpstreamUnavailable("The provider could not be reached."), exc
+            ) from None
+        except asyncio.CancelledError:
+            self._metrics.upstream_finished(CANCELLED)
+            raise
+
+    def _failed(self, failure: UpstreamError, cause: BaseException | None = None) -> UpstreamError:
+        """Count and log `failure`, with its cause; returns it to be raised."""
+        outcome = _OUTCOMES.get(type(failure), "unavailable")
+        self._metrics.upstream_finished(outcome)
+        logger.warning(
+            "upstream request failed (%s, answered as %d): %s Cause: %s",
+            outcome,
+            failure.status,
+            failure.detail,
+            _describe(cause) if cause is not None else "the provider's answer",
+        )
+        return failure
 
     def _model(self, request: ChatRequest) -> str:
         return request.model if isinstance(request.model, str) else self._default_model
@@ -399,6 +453,16 @@ def _is_timeout(exc: Exception) -> bool:
     if isinstance(exc, TimeoutError):
         return True
     return isinstance(exc, httpx.TimeoutException) and not _not_connected(exc)
+
+
+def _describe(cause: BaseException) -> str:
+    """The exception and what it wraps: `ConnectTimeout: ... <- ConnectionRefusedError: ...`."""
+    parts: list[str] = []
+    seen: BaseException | None = cause
+    while seen is not None and len(parts) < 4:
+        parts.append(f"{type(seen).__name__}: {seen}".rstrip(": "))
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    return " <- ".join(parts)
 
 
 def _mid_answer_failure(exc: Exception) -> UpstreamError:

@@ -1,0 +1,39 @@
+"""The operator's settings, read from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from streamspec.settings import Settings, SettingsError
+
+
+def test_the_operators_settings_default_to_text_logs_an_access_log_and_no_tracing() -> None:
+    settings = Settings.from_env({})
+    assert (settings.log_format, settings.access_log, settings.tracing) == ("text", True, False)
+    assert settings.prometheus_multiproc_dir is None
+
+
+def test_the_operators_settings_are_read_from_their_variables() -> None:
+    settings = Settings.from_env(
+        {
+            "STREAMSPEC_LOG_FORMAT": "JSON",
+            "STREAMSPEC_ACCESS_LOG": "off",
+            "STREAMSPEC_TRACING": "1",
+            "PROMETHEUS_MULTIPROC_DIR": "/run/streamspec-metrics",
+        }
+    )
+    assert (settings.log_format, settings.access_log, settings.tracing) == ("json", False, True)
+    assert settings.prometheus_multiproc_dir == "/run/streamspec-metrics"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STREAMSPEC_LOG_FORMAT", "xml"),
+        ("STREAMSPEC_ACCESS_LOG", "maybe"),
+        ("STREAMSPEC_TRACING", "2"),
+    ],
+)
+def test_an_unusable_value_names_its_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
