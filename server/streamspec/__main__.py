@@ -1,19 +1,27 @@
 """`python -m streamspec`: run the server under granian (default), uvicorn or hypercorn.
 
 Each server is exec'd with its own command line, so signals reach it directly
-and it owns its workers; all three load the same factory.
+and it owns its workers; all three load the same factory. Each server's own limit
+on a graceful shutdown is set one second past the app's grace period
+(`STREAMSPEC_SHUTDOWN_GRACE_SECONDS`): the app answers every open request when its
+grace ends, and the server's limit is only the backstop.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import resource
 import sys
 from collections.abc import Sequence
 
+from streamspec.settings import Settings
+
 FACTORY = "streamspec.app:app_from_env"
+# uvicorn's httptools protocol with a cap on the request head (see uvicorn_http.py).
+UVICORN_HTTP = "streamspec.uvicorn_http:HeadLimitedHttpToolsProtocol"
 SERVERS = ("granian", "uvicorn", "hypercorn")
 # Thousands of mostly idle streams per worker are normal for a chat gateway; granian's
 # default backpressure (backlog / workers = 1,024) refuses connections well before that.
@@ -22,22 +30,30 @@ MAX_CONCURRENT_PER_WORKER = "10000"
 
 
 def server_command(
-    server: str, host: str, port: int, workers: int, loop: str = "uvloop"
+    server: str,
+    host: str,
+    port: int,
+    workers: int,
+    loop: str = "uvloop",
+    grace_seconds: float = 8.0,
 ) -> list[str]:
     python = [sys.executable, "-m"]
+    backstop = str(math.ceil(grace_seconds) + 1)
     if server == "granian":
         return [
             *python, "granian", "--interface", "asgi", "--factory", "--loop", loop,
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--backpressure", MAX_CONCURRENT_PER_WORKER,
-            "--no-access-log", FACTORY,
+            "--workers-kill-timeout", backstop, "--no-access-log", FACTORY,
         ]  # fmt: skip
     if server == "uvicorn":
         return [
-            *python, "uvicorn", "--factory", "--loop", loop, "--http", "httptools",
+            *python, "uvicorn", "--factory", "--loop", loop, "--http", UVICORN_HTTP,
             "--host", host, "--port", str(port), "--workers", str(workers),
-            "--backlog", BACKLOG, "--no-access-log", "--timeout-graceful-shutdown", "10",
-            FACTORY,
+            "--backlog", BACKLOG, "--no-access-log", "--timeout-graceful-shutdown", backstop,
+            # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; the app decides whom
+            # to believe (STREAMSPEC_TRUSTED_PROXIES), else a spoofed header buys budget.
+            "--no-proxy-headers", FACTORY,
         ]  # fmt: skip
     if server == "hypercorn":
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -46,7 +62,7 @@ def server_command(
         hypercorn_workers = "0" if workers == 1 else str(workers)
         return [
             *python, "hypercorn", "--worker-class", loop, "--bind", bind,
-            "--workers", hypercorn_workers, "--backlog", BACKLOG, "--graceful-timeout", "10",
+            "--workers", hypercorn_workers, "--backlog", BACKLOG, "--graceful-timeout", backstop,
             f"{FACTORY}()",
         ]  # fmt: skip
     raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
@@ -67,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the event loop; uvloop measured nearly twice as fast here",
     )
     args = parser.parse_args(argv)
-    command = server_command(args.server, args.host, args.port, args.workers, args.loop)
+    grace = Settings.from_env().shutdown_grace_seconds
+    command = server_command(args.server, args.host, args.port, args.workers, args.loop, grace)
     raise_open_file_limit()
     os.execv(command[0], command)
 

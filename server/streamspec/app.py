@@ -16,12 +16,16 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from streamspec._generated.operations import Operations
 from streamspec.admission import Admission, StreamSlots
 from streamspec.api import ChatAPI
+from streamspec.auth_failures import FailedAuthBudget
 from streamspec.callers import Callers
 from streamspec.chat_page import chat_page_route_handlers
 from streamspec.contract import contract_yaml
+from streamspec.cors import vary_on_origin
 from streamspec.docs import docs_route_handlers
 from streamspec.errors import exception_handlers
+from streamspec.framing import refuse_ambiguous_requests
 from streamspec.gc_tuning import tuned_for_serving
+from streamspec.head import HeadWithoutBody
 from streamspec.providers import Provider
 from streamspec.providers.echo import EchoProvider
 from streamspec.providers.openai import OpenAIProvider
@@ -72,6 +76,9 @@ def create_app(
         Callers(settings.api_keys, settings.trusted_proxies),
         RateLimiter(settings.rate_limit, settings.redis_url) if settings.rate_limit else None,
         StreamSlots(settings.max_streams_per_caller),
+        FailedAuthBudget(settings.auth_failure_limit, settings.redis_url)
+        if settings.api_keys
+        else None,
     )
     operation_handlers = operation_route_handlers(
         operations,
@@ -86,7 +93,7 @@ def create_app(
             Router(
                 "/",
                 route_handlers=[*docs_route_handlers(contract_yaml()), *chat_page_route_handlers()],
-                middleware=[RequestIdMiddleware],
+                middleware=[RequestIdMiddleware, HeadWithoutBody],
             ),
         ],
         exception_handlers=exception_handlers,
@@ -96,6 +103,8 @@ def create_app(
         cors_config=cors_config(settings.cors_origins),
     )
     route_operations_directly(app, operation_handlers)
+    vary_on_origin(app)
+    refuse_ambiguous_requests(app)
     return app
 
 
@@ -138,7 +147,7 @@ def cors_config(origins: tuple[str, ...]) -> CORSConfig | None:
         return None
     return CORSConfig(
         allow_origins=list(origins),
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=CORS_ALLOW_HEADERS,
         expose_headers=CORS_EXPOSE_HEADERS,
         max_age=600,

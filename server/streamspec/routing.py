@@ -25,15 +25,16 @@ from litestar.types import Receive, Scope, Send
 from streamspec._generated.models import FieldError, Problem
 from streamspec._generated.operations import OPERATIONS, Operation, Operations
 from streamspec.admission import Admission
-from streamspec.asgi import Headers, aclose, encode_headers, header, send_body
+from streamspec.asgi import Headers, aclose, discard_body, encode_headers, header, send_body
+from streamspec.body_headers import require_json_body
 from streamspec.errors import (
     PROBLEM_MEDIA_TYPE,
     ClientDisconnected,
     ContentTooLarge,
+    IncompleteBody,
     InvalidBody,
     MethodNotAllowed,
     RequestTimeout,
-    UnsupportedMediaType,
     ValidationFailed,
     encode_problem,
     problem_for,
@@ -51,6 +52,8 @@ _encoder = msgspec.json.Encoder()
 _AT = re.compile(r"^(?P<message>.*) - at `(?P<location>[^`]*)`$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`$")
 _PROBLEM = PROBLEM_MEDIA_TYPE.encode()
+# For refusals that leave the rest of the body unread: the connection cannot be reused.
+_CLOSE = {"Connection": "close"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,7 @@ class _Endpoint:
         self._limits = limits
         self._shutdown = shutdown
         self._streaming = op.media_type == "text/event-stream"
+        self._gettable = op.http_method == "GET"
         self._media_type = op.media_type.encode()
         self._error_event = _error_event_type(op) if self._streaming else None
         self._decoder: msgspec.json.Decoder[Any] | None = (
@@ -142,30 +146,44 @@ class _Endpoint:
         headers: Headers = [(REQUEST_ID_KEY, request_id.encode())]
         task = asyncio.current_task()
         assert task is not None
+        method = scope.get("method")
+        # A refusal before the body is read still reads it (up to the cap), so the
+        # connection stays usable: servers close one whose request body was left unread.
+        body_unread = self._decoder is not None
         with ExitStack() as held:  # a stream's slot, held until the stream ends
             # Everything up to the answer's first byte may still fail as a problem.
             try:
-                if scope.get("method") != self._op.http_method:
+                if method != self._op.http_method and not (method == "HEAD" and self._gettable):
+                    allow = "GET, HEAD" if self._gettable else self._op.http_method
                     raise MethodNotAllowed(
-                        f"{self._op.path} answers {self._op.http_method} only.",
-                        headers={"Allow": self._op.http_method},
+                        f"{self._op.path} answers {allow} only.", headers={"Allow": allow}
                     )
                 caller = ""
                 if self._admission is not None:
                     caller, quota = await self._admission.admit(scope)
                     headers += quota
-                args = await self._read_body(scope, receive, task) if self._decoder else ()
+                args: tuple[Any, ...] = ()
+                if self._decoder is not None:
+                    self._check_declared_body(scope)
+                    body_unread = False
+                    args = await self._read_body(scope, receive, task)
                 if self._streaming:
                     if self._admission is not None:
                         held.enter_context(self._admission.stream_slot(caller))
                     stream = await self._open_stream(receive, task, args, headers)
                 else:
-                    result = await cancel_on_disconnect(receive, self._method(*args), task)
+                    result = await cancel_on_disconnect(
+                        receive, self._method(*args), task, self._shutdown
+                    )
                     body = _encoder.encode(result)
             except ClientDisconnected:
                 logger.info("client left before the answer; upstream request cancelled")
                 return
             except Exception as exc:
+                if body_unread and not await discard_body(
+                    receive, self._limits.max_body_bytes, self._limits.body_timeout
+                ):
+                    return  # the client left: nobody to answer
                 problem, extra = problem_for(exc, request_id)
                 await send_body(
                     send,
@@ -173,12 +191,13 @@ class _Endpoint:
                     encode_problem(problem),
                     _PROBLEM,
                     headers + encode_headers(extra),
+                    head=method == "HEAD",
                 )
                 return
             if self._streaming:
                 await stream(scope, receive, send)
             else:
-                await send_body(send, 200, body, self._media_type, headers)
+                await send_body(send, 200, body, self._media_type, headers, head=method == "HEAD")
 
     async def _open_stream(
         self,
@@ -192,7 +211,7 @@ class _Endpoint:
         # Wait for the first event before answering, so a failure up to here
         # is still an HTTP error with its proper status.
         try:
-            first = await cancel_on_disconnect(receive, anext(events), task)
+            first = await cancel_on_disconnect(receive, anext(events), task, self._shutdown)
         except BaseException:
             await aclose(events)
             raise
@@ -205,16 +224,17 @@ class _Endpoint:
             headers,
         )
 
-    async def _read_body(
-        self, scope: Scope, receive: Receive, task: asyncio.Task[Any]
-    ) -> tuple[Any, ...]:
-        media_type = (header(scope, b"content-type") or b"").partition(b";")[0].strip().lower()
-        if media_type != b"application/json" and not media_type.endswith(b"+json"):
-            raise UnsupportedMediaType("The body must be application/json.")
+    def _check_declared_body(self, scope: Scope) -> None:
+        require_json_body(scope)
         cap = self._limits.max_body_bytes
         declared = header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > cap:
-            raise ContentTooLarge(f"The body is over the limit of {cap} bytes.")
+            raise ContentTooLarge(f"The body is over the limit of {cap} bytes.", headers=_CLOSE)
+
+    async def _read_body(
+        self, scope: Scope, receive: Receive, task: asyncio.Task[Any]
+    ) -> tuple[Any, ...]:
+        cap = self._limits.max_body_bytes
         chunks: list[bytes] = []
         size = 0
         too_slow = Interrupt(task)
@@ -223,11 +243,15 @@ class _Endpoint:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
-                    raise ClientDisconnected
+                    # Also what granian reports for a malformed chunked body, and it still
+                    # sends an answer then; to a client that has left, the answer is lost.
+                    raise IncompleteBody("The body ended before it was complete.")
                 chunk: bytes = message.get("body", b"")  # type: ignore[assignment]
                 size += len(chunk)
                 if size > cap:
-                    raise ContentTooLarge(f"The body is over the limit of {cap} bytes.")
+                    raise ContentTooLarge(
+                        f"The body is over the limit of {cap} bytes.", headers=_CLOSE
+                    )
                 chunks.append(chunk)
                 if not message.get("more_body", False):
                     break
@@ -235,7 +259,9 @@ class _Endpoint:
             if not too_slow.caused():
                 raise
             timeout = self._limits.body_timeout
-            raise RequestTimeout(f"The body did not arrive within {timeout:g} s.") from None
+            raise RequestTimeout(
+                f"The body did not arrive within {timeout:g} s.", headers=_CLOSE
+            ) from None
         finally:
             timer.cancel()
         raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -249,6 +275,8 @@ class _Endpoint:
             raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
         except msgspec.DecodeError as exc:
             raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
+        except UnicodeDecodeError:
+            raise InvalidBody(_NOT_UTF8) from None
 
 
 def _error_event_type(op: Operation) -> Callable[[Problem], Any]:
@@ -257,6 +285,9 @@ def _error_event_type(op: Operation) -> Callable[[Problem], Any]:
             return typing.cast(Callable[[Problem], Any], variant)
     raise TypeError(f"stream operation {op.operation_id} has no event that carries a Problem")
 
+
+# RFC 8259: JSON exchanged between systems is UTF-8; msgspec checks strings as it decodes.
+_NOT_UTF8 = "The body is not well-formed JSON: it is not valid UTF-8."
 
 # JSON Schema's `integer` includes 2.0; msgspec's strict int does not.
 _INTEGRAL_FLOAT = "Expected `int`, got `float`"
@@ -276,6 +307,10 @@ def _decode_with_integral_floats(raw: bytes, request_type: Any) -> Any:
 
     try:
         return msgspec.convert(whole(msgspec.json.decode(raw)), request_type, strict=True)
+    except UnicodeDecodeError:
+        raise InvalidBody(_NOT_UTF8) from None
+    except msgspec.DecodeError as exc:  # the fast decoder stopped at the float, before this
+        raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
     except RecursionError:
         error = FieldError(location="$", message="Nested too deeply")
         raise ValidationFailed("The body is nested too deeply.", errors=[error]) from None

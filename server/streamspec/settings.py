@@ -53,6 +53,11 @@ class Settings:
     """`STREAMSPEC_RATE_LIMIT`: requests per caller, e.g. `5/minute` (units: second,
     minute, hour). Unset means unlimited. Callers are API keys, else client addresses."""
 
+    auth_failure_limit: str = "20/minute"
+    """`STREAMSPEC_AUTH_FAILURE_LIMIT`: with API keys on, requests per client address that
+    may be refused for a missing or wrong key (e.g. `20/minute`); past it the address gets
+    a 429 problem for everything until the window ends, so keys cannot be guessed."""
+
     redis_url: str | None = field(default=None, repr=False)
     """`STREAMSPEC_REDIS_URL`: keep rate-limit state in this Redis so replicas share it."""
 
@@ -100,6 +105,8 @@ class Settings:
                 env, "STREAMSPEC_UPSTREAM_IDLE_TIMEOUT", defaults.upstream_idle_timeout
             ),
             rate_limit=_optional(env, "STREAMSPEC_RATE_LIMIT"),
+            auth_failure_limit=_optional(env, "STREAMSPEC_AUTH_FAILURE_LIMIT")
+            or defaults.auth_failure_limit,
             redis_url=_optional(env, "STREAMSPEC_REDIS_URL"),
             trusted_proxies=_list(env, "STREAMSPEC_TRUSTED_PROXIES"),
             max_streams_per_caller=int(
