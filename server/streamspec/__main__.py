@@ -4,7 +4,8 @@ Each server is exec'd with its own command line, so signals reach it directly
 and it owns its workers; all three load the same factory. Each server's own limit
 on a graceful shutdown is set one second past the app's grace period
 (`STREAMSPEC_SHUTDOWN_GRACE_SECONDS`): the app answers every open request when its
-grace ends, and the server's limit is only the backstop.
+grace ends, and the server's limit is only the backstop. A request head must arrive
+within `STREAMSPEC_CLIENT_TIMEOUT`, as its body must.
 """
 
 from __future__ import annotations
@@ -36,15 +37,19 @@ def server_command(
     workers: int,
     loop: str = "uvloop",
     grace_seconds: float = 8.0,
+    head_timeout_seconds: float = 30.0,
 ) -> list[str]:
     python = [sys.executable, "-m"]
     backstop = str(math.ceil(grace_seconds) + 1)
+    # granian's limit is 1 ms to 60 s: a slow client holds a connection at most this long.
+    head_timeout_ms = str(min(60_000, max(1, round(head_timeout_seconds * 1000))))
     if server == "granian":
         return [
             *python, "granian", "--interface", "asgi", "--factory", "--loop", loop,
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--backpressure", MAX_CONCURRENT_PER_WORKER,
-            "--workers-kill-timeout", backstop, "--no-access-log", FACTORY,
+            "--workers-kill-timeout", backstop, "--http1-header-read-timeout", head_timeout_ms,
+            "--no-access-log", FACTORY,
         ]  # fmt: skip
     if server == "uvicorn":
         return [
@@ -83,8 +88,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the event loop; uvloop measured nearly twice as fast here",
     )
     args = parser.parse_args(argv)
-    grace = Settings.from_env().shutdown_grace_seconds
-    command = server_command(args.server, args.host, args.port, args.workers, args.loop, grace)
+    settings = Settings.from_env()
+    command = server_command(
+        args.server,
+        args.host,
+        args.port,
+        args.workers,
+        args.loop,
+        settings.shutdown_grace_seconds,
+        settings.client_timeout,
+    )
     raise_open_file_limit()
     os.execv(command[0], command)
 

@@ -5,8 +5,11 @@ megabytes of headers per connection and uvicorn would buffer them all (measured:
 32 MiB header was served, twenty 16 MiB heads took the server from 69 to 423 MB).
 Here a head over `MAX_HEAD_BYTES` is refused with a 431 and the connection closed,
 as granian and hypercorn do, and the requests httptools cannot parse get a problem
-body instead of uvicorn's text. `python -m streamspec` selects this class with
-uvicorn's `--http` option.
+body instead of uvicorn's text. uvicorn has no deadline for a head either: a client
+sending a header line a second kept its connection for ever (slowloris). A head must
+now arrive within `STREAMSPEC_CLIENT_TIMEOUT` of its first byte, as granian's
+header timeout (set to the same) demands, or it gets a 408. `python -m streamspec`
+selects this class with uvicorn's `--http` option.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from streamspec._generated.models import Problem
 from streamspec.errors import encode_problem, status_title
+from streamspec.settings import Settings
 
 __all__ = ["MAX_HEAD_BYTES", "HeadLimitedHttpToolsProtocol"]
 
@@ -41,6 +45,8 @@ def refusal(status: int, detail: str) -> bytes:
     )
 
 
+HEAD_TIMEOUT_SECONDS = Settings.from_env().client_timeout
+_HEAD_TOO_SLOW = refusal(408, f"The request head did not arrive within {HEAD_TIMEOUT_SECONDS:g} s.")
 _HEAD_TOO_LARGE = refusal(431, f"The request line and headers are over {MAX_HEAD_BYTES} bytes.")
 _MALFORMED = refusal(400, "The request is not well-formed HTTP/1.1.")
 
@@ -56,14 +62,24 @@ class HeadLimitedHttpToolsProtocol(HttpToolsProtocol):
     # The parsed head so far (target and headers): catches a big head sent in one piece.
     _parsed_head = 0
 
+    _head_deadline: asyncio.TimerHandle | None = None
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._received_in_head = self._parsed_head = 0
         self._reading_head = True
         super().connection_made(transport)
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_deadline()
+        super().connection_lost(exc)
+
     def data_received(self, data: bytes) -> None:
         if self._reading_head:
             self._received_in_head += len(data)
+            if self._head_deadline is None:
+                self._head_deadline = self.loop.call_later(
+                    HEAD_TIMEOUT_SECONDS, self._head_too_slow
+                )
         super().data_received(data)
         # Checked after parsing: a chunk that completes the head may carry body bytes too.
         if self._reading_head and self._received_in_head > MAX_HEAD_BYTES:
@@ -84,6 +100,7 @@ class HeadLimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._reading_head = False
         self._received_in_head = 0
+        self._stop_head_deadline()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -100,6 +117,18 @@ class HeadLimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._parsed_head > MAX_HEAD_BYTES:
             self._refuse_head()
             raise _HeadTooLarge
+
+    def _stop_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_too_slow(self) -> None:
+        self._head_deadline = None
+        if self._reading_head and not self.transport.is_closing():
+            self.logger.warning("Request head not complete in %g s.", HEAD_TIMEOUT_SECONDS)
+            self.transport.write(_HEAD_TOO_SLOW)
+            self.transport.close()
 
     def _refuse_head(self) -> None:
         if not self.transport.is_closing():

@@ -4,6 +4,7 @@ is logged, and the server stays quick afterwards."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 
 import httpx
@@ -275,3 +276,31 @@ def test_vary_origin_is_on_every_answer_while_cors_is_on(
             assert "origin" in reply.headers.get("vary", "").lower(), (origin, reply.url)
         if origin == "https://evil.example":
             assert "access-control-allow-origin" not in reply.headers
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_head_sent_a_line_at_a_time_is_cut_off(
+    server_factory: ServerFactory, server: str
+) -> None:
+    live = server_factory({"STREAMSPEC_CLIENT_TIMEOUT": "1"}, server=server)
+    with socket.create_connection(("127.0.0.1", port_of(live.url)), timeout=1) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        started = time.monotonic()
+        answer, closed = b"", False
+        while not closed and time.monotonic() - started < 15:
+            try:
+                sock.sendall(b"X-Slow: yes\r\n")
+                sock.settimeout(0.3)
+                chunk = sock.recv(65536)
+                answer += chunk
+                closed = not chunk
+            except TimeoutError:
+                continue
+            except OSError:
+                closed = True
+        took = time.monotonic() - started
+    assert closed
+    # granian and uvicorn stop at the client timeout; hypercorn at its own 5 s keep-alive limit.
+    assert took < (7 if server == "hypercorn" else 3)
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 408")
+    assert_healthy(live)
