@@ -309,14 +309,14 @@ def _decode_with_integral_floats(raw: bytes, request_type: Any) -> Any:
         return msgspec.convert(whole(msgspec.json.decode(raw)), request_type, strict=True)
     except UnicodeDecodeError:
         raise InvalidBody(_NOT_UTF8) from None
-    except msgspec.DecodeError as exc:  # the fast decoder stopped at the float, before this
-        raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
     except RecursionError:
         error = FieldError(location="$", message="Nested too deeply")
         raise ValidationFailed("The body is nested too deeply.", errors=[error]) from None
     except msgspec.ValidationError as exc:
         error = field_error(str(exc))
         raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
+    except msgspec.DecodeError as exc:  # the fast decoder stopped at the float, before this
+        raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
 
 
 def field_error(message: str) -> FieldError:
