@@ -426,6 +426,8 @@ def probe_slow(target: Target, size: Size) -> list[Row]:
                 break
         for _, writer in connections:
             writer.write(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        # Each connection read to its end, whatever the server sends before closing it.
+        ends = [asyncio.ensure_future(reader.read()) for reader, _ in connections]
         loop = asyncio.get_running_loop()
         worst = await loop.run_in_executor(None, health_ms, target)
         deadline = time.monotonic() + (40 if size.slowloris_wait_closed else 2)
@@ -437,9 +439,11 @@ def probe_slow(target: Target, size: Size) -> list[Row]:
                     writer.write(b"X-a: b\r\n")
             await asyncio.sleep(1)
             worst = max(worst, await loop.run_in_executor(None, health_ms, target))
-            if all(reader.at_eof() for reader, _ in connections):
+            if all(end.done() for end in ends):
                 closed_at = time.monotonic() - began
                 break
+        for end in ends:
+            end.cancel()
         for _, writer in connections:
             writer.close()
         return len(connections), worst, closed_at
@@ -592,11 +596,12 @@ def probe_shutdown(server: str, size: Size, tmp: Path, upstream: Upstream) -> li
         server=server,
     )
     outcomes: list[str] = []
+    client = httpx.Client(timeout=90, limits=httpx.Limits(max_connections=None))
 
     def wait(path: str, model: str) -> None:
         body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
         try:
-            with httpx.stream("POST", live.url + path, json=body, timeout=90) as reply:
+            with client.stream("POST", live.url + path, json=body) as reply:
                 content = reply.read()
             if reply.status_code == 200:
                 last = list(read_events(sse_lines(iter([content]))))[-1]
@@ -610,9 +615,14 @@ def probe_shutdown(server: str, size: Size, tmp: Path, upstream: Upstream) -> li
     jobs += [("/api/chat/stream", "fault-stall")] * size.shutdown_waiting
     jobs += [("/api/chat/stream", "fault-stall-mid")] * size.shutdown_waiting
     threads = [threading.Thread(target=wait, args=job) for job in jobs]
+    asked_before = _upstream_requests(upstream)
     for thread in threads:
         thread.start()
-    time.sleep(2)
+    # SIGTERM only once every request waits on the upstream (or has started streaming).
+    deadline = time.monotonic() + 30
+    while _upstream_requests(upstream) - asked_before < len(jobs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
     live.process.send_signal(signal.SIGTERM)
     sent = time.monotonic()
     try:
@@ -622,6 +632,7 @@ def probe_shutdown(server: str, size: Size, tmp: Path, upstream: Upstream) -> li
         live.stop()
     for thread in threads:
         thread.join(10)
+    client.close()
     counts = Counter(outcomes)
     expected = {
         "503:application/problem+json": 2 * size.shutdown_waiting,
@@ -632,6 +643,12 @@ def probe_shutdown(server: str, size: Size, tmp: Path, upstream: Upstream) -> li
         f"{count}x{outcome}" for outcome, count in sorted(counts.items())
     )
     return [Row(f"SIGTERM, {len(jobs)} requests on a stalled upstream", status, ok)]
+
+
+def _upstream_requests(upstream: Upstream) -> int:
+    count = upstream.stats()["requests"]
+    assert isinstance(count, int)
+    return count
 
 
 def _is_problem(headers: dict[str, str]) -> bool:
