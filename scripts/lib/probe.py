@@ -108,6 +108,7 @@ class Target:
     log: Path | None
     server: str
     upstream: Upstream | None = None
+    client_timeout: float | None = None  # the server's STREAMSPEC_CLIENT_TIMEOUT, if known
 
     @property
     def port(self) -> int:
@@ -341,6 +342,10 @@ def probe_bodies(target: Target) -> list[Row]:
 
 def probe_cors(target: Target) -> list[Row]:
     rows = []
+    # Litestar's CORS layer names the allowed methods to any origin; without it, CORS is off.
+    seen = httpx.get(target.url + "/health", headers={"Origin": "https://evil.example"})
+    if "access-control-allow-methods" not in seen.headers:
+        return [Row("CORS", "-", None, "CORS is off (STREAMSPEC_CORS_ORIGINS)")]
     for origin in ("https://evil.example", None):
         headers = {**target.auth(), **({"Origin": origin} if origin else {})}
         reply = httpx.post(
@@ -409,7 +414,8 @@ def probe_slow(target: Target, size: Size) -> list[Row]:
     # A slow body: declared, half sent, never finished.
     started = time.monotonic()
     head = json_post(target, "/api/chat", BODY)[: -len(BODY) // 2]
-    result = exchange(target.port, head, read_seconds=size.client_timeout + 10, until_answers=1)
+    wait = target.client_timeout or size.client_timeout
+    result = exchange(target.port, head, read_seconds=wait + 10, until_answers=1)
     took = time.monotonic() - started
     ok = [answer.status for answer in result.answers] == [408]
     rows.append(Row("slow body", statuses(result) + f" after {took:.1f} s", ok))
@@ -702,11 +708,13 @@ def run(
     key: str | None = None,
     pid: int | None = None,
     log: Path | None = None,
+    client_timeout: float | None = None,
 ) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="streamspec-probe-") as tmp_dir:
         tmp = Path(tmp_dir)
         if url is not None:
-            return probe_target(Target(url, key, pid, log, server), size)
+            server = httpx.get(url + "/health").json()["server"]
+            return probe_target(Target(url, key, pid, log, server, None, client_timeout), size)
         upstream = start_upstream()
         live: LiveServer | None = None
         try:
@@ -724,7 +732,15 @@ def run(
                 },
                 server=server,
             )
-            target = Target(live.url, KEY, live.process.pid, live.log_path, server, upstream)
+            target = Target(
+                live.url,
+                KEY,
+                live.process.pid,
+                live.log_path,
+                server,
+                upstream,
+                size.client_timeout,
+            )
             rows = probe_target(target, size)
             live.stop()
             live = None
@@ -752,8 +768,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key", help="an API key the server at --url accepts")
     parser.add_argument("--pid", type=int, help="the pid of the server at --url (memory, fds)")
     parser.add_argument("--log", type=Path, help="the log of the server at --url")
+    parser.add_argument(
+        "--client-timeout", type=float, default=30.0, help="the --url server's client timeout"
+    )
     args = parser.parse_args(argv)
-    rows = run(args.server, SMALL if args.small else FULL, args.url, args.key, args.pid, args.log)
+    size = SMALL if args.small else FULL
+    rows = run(args.server, size, args.url, args.key, args.pid, args.log, args.client_timeout)
     print(f"server: {args.server if args.url is None else args.url}")
     print(table(rows))
     return 0 if all(row.ok is not False for row in rows) else 1

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from scripts.lib.probe import SMALL, run, table
-from tests.conftest import ROOT, SERVERS, LiveServer
+from tests.conftest import ROOT, SERVERS, ServerFactory
 
 
 @pytest.mark.parametrize("server", SERVERS)
@@ -17,15 +17,20 @@ def test_every_hostile_probe_gets_the_right_answer(server: str) -> None:
     assert any(row.probe.startswith("SIGTERM") for row in rows)
 
 
-def test_scripts_probe_prints_its_table_for_a_running_server(echo_server: LiveServer) -> None:
+def test_scripts_probe_prints_its_table_for_a_running_server(
+    server_factory: ServerFactory,
+) -> None:
+    live = server_factory({"STREAMSPEC_CLIENT_TIMEOUT": "1"}, server="uvicorn")
     result = subprocess.run(
         [
             str(ROOT / "scripts/probe"),
             "--small",
             "--url",
-            echo_server.url,
+            live.url,
             "--log",
-            str(echo_server.log_path),
+            str(live.log_path),
+            "--client-timeout",
+            "1",
         ],
         capture_output=True,
         text=True,
@@ -35,5 +40,6 @@ def test_scripts_probe_prints_its_table_for_a_running_server(echo_server: LiveSe
     lines = result.stdout.splitlines()
     assert [cell.strip() for cell in lines[1].split("|")[1:4]] == ["probe", "status", "verdict"]
     assert any("smuggling" in line and "| ok" in line for line in lines)
+    assert any("bare LF" in line and "refused" in line for line in lines)  # named by /health
     # Without keys or the process, the probes that need them say so instead of passing.
     assert any("| skipped: needs API keys on" in line for line in lines)
