@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from litestar.types import Scope
 
-from streamspec.asgi import header
 from streamspec.errors import UnsupportedMediaType
 
 _IDENTITY = {b"", b"identity"}
@@ -19,7 +18,24 @@ _UTF8 = {b"utf-8", b"utf8"}
 
 def require_json_body(scope: Scope) -> None:
     """Raise the 415 problem that refuses the body's declared type, charset or coding."""
-    media_type, _, parameters = (header(scope, b"content-type") or b"").partition(b";")
+    content_type: bytes | None = None
+    coding = b""
+    for name, value in scope["headers"]:  # one pass: this runs on every request
+        if name == b"content-type" and content_type is None:
+            content_type = value
+        elif name == b"content-encoding":
+            coding = value
+    if content_type != b"application/json":
+        _require_json_utf8(content_type or b"")
+    if coding and coding.strip().lower() not in _IDENTITY:
+        raise UnsupportedMediaType(
+            "The body must not be compressed; send it without Content-Encoding.",
+            headers={"Accept-Encoding": "identity"},
+        )
+
+
+def _require_json_utf8(content_type: bytes) -> None:
+    media_type, _, parameters = content_type.partition(b";")
     media_type = media_type.strip().lower()
     if media_type != b"application/json" and not media_type.endswith(b"+json"):
         raise UnsupportedMediaType("The body must be application/json.")
@@ -27,9 +43,3 @@ def require_json_body(scope: Scope) -> None:
         name, _, value = parameter.partition(b"=")
         if name.strip().lower() == b"charset" and value.strip().strip(b'"').lower() not in _UTF8:
             raise UnsupportedMediaType("JSON bodies must be UTF-8 (charset=utf-8, or none).")
-    coding = (header(scope, b"content-encoding") or b"").strip().lower()
-    if coding not in _IDENTITY:
-        raise UnsupportedMediaType(
-            "The body must not be compressed; send it without Content-Encoding.",
-            headers={"Accept-Encoding": "identity"},
-        )
