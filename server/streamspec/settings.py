@@ -35,8 +35,9 @@ class Settings:
     """`STREAMSPEC_ECHO_DELAY_MS`: pause between the echo provider's stream pieces."""
 
     client_timeout: float = 30.0
-    """`STREAMSPEC_CLIENT_TIMEOUT`: seconds a client has to send its whole request body
-    (then a 408 problem), so slow senders cannot hold a worker's slots."""
+    """`STREAMSPEC_CLIENT_TIMEOUT`: seconds a client has to send its request head (under
+    granian and uvicorn) and its whole body (then a 408), so slow senders cannot hold a
+    worker's slots."""
 
     max_body_bytes: int = 1024 * 1024
     """`STREAMSPEC_MAX_BODY_BYTES`: larger request bodies get a 413 problem."""
@@ -73,8 +74,10 @@ class Settings:
     """`STREAMSPEC_KEEPALIVE_SECONDS`: an SSE comment is sent after this long without an event."""
 
     shutdown_grace_seconds: float = 8.0
-    """`STREAMSPEC_SHUTDOWN_GRACE_SECONDS`: after SIGTERM, how long open streams may run
-    before they end with an `error` event. Keep it below the ASGI server's own limit."""
+    """`STREAMSPEC_SHUTDOWN_GRACE_SECONDS`: after SIGTERM, how long open requests may run;
+    then started streams end with an `error` event and requests still waiting for the
+    upstream get a 503 problem. `python -m streamspec` sets the ASGI server's own limit
+    one second later."""
 
     cors_origins: tuple[str, ...] = ()
     """`STREAMSPEC_CORS_ORIGINS`: comma-separated origins browsers may call the API from."""
