@@ -4,12 +4,17 @@ Each server is exec'd with its own command line, so signals reach it directly
 and it owns its workers; all three load the same factory. Before that, this sets up
 what the workers must share: the directory of prometheus-client's multiprocess mode
 (several workers), and the servers' own log lines as JSON (`STREAMSPEC_LOG_FORMAT=json`).
+Each server's own limit on a graceful shutdown is set one second past the app's grace
+period (`STREAMSPEC_SHUTDOWN_GRACE_SECONDS`): the app answers every open request when its
+grace ends, and the server's limit is only the backstop. A request head must arrive
+within `STREAMSPEC_CLIENT_TIMEOUT`, as its body must.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import resource
 import sys
@@ -22,6 +27,8 @@ from streamspec.settings import Settings
 FACTORY = "streamspec.app:app_from_env"
 # A logging dictConfig that sends the servers' own lines through `streamspec.logs`.
 SERVER_LOG_CONFIG = Path(__file__).with_name("log_config.json")
+# uvicorn's httptools protocol with a cap on the request head (see uvicorn_http.py).
+UVICORN_HTTP = "streamspec.uvicorn_http:HeadLimitedHttpToolsProtocol"
 SERVERS = ("granian", "uvicorn", "hypercorn")
 # Thousands of mostly idle streams per worker are normal for a chat gateway; granian's
 # default backpressure (backlog / workers = 1,024) refuses connections well before that.
@@ -39,9 +46,14 @@ def server_command(
     loop: str = "uvloop",
     reload: bool = False,
     log_config: Path | None = None,
+    grace_seconds: float = 8.0,
+    head_timeout_seconds: float = 30.0,
 ) -> list[str]:
     """The server's command line; `log_config` is a logging dictConfig file for its own lines."""
     python = [sys.executable, "-m"]
+    backstop = str(math.ceil(grace_seconds) + 1)
+    # granian's limit is 1 ms to 60 s: a slow client holds a connection at most this long.
+    head_timeout_ms = str(min(60_000, max(1, round(head_timeout_seconds * 1000))))
     if server == "granian":
         # A module that fails to import while being edited must not stop the reloader.
         watch = ["--reload", "--reload-paths", RELOAD_DIR, "--reload-ignore-worker-failure"]
@@ -50,16 +62,19 @@ def server_command(
             *python, "granian", "--interface", "asgi", "--factory", "--loop", loop,
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--backlog", BACKLOG, "--backpressure", MAX_CONCURRENT_PER_WORKER,
+            "--workers-kill-timeout", backstop, "--http1-header-read-timeout", head_timeout_ms,
             "--no-access-log", *(watch if reload else []), *logs, FACTORY,
         ]  # fmt: skip
     if server == "uvicorn":
         watch = ["--reload", "--reload-dir", RELOAD_DIR]
         logs = ["--log-config", str(log_config)] if log_config else []
         return [
-            *python, "uvicorn", "--factory", "--loop", loop, "--http", "httptools",
+            *python, "uvicorn", "--factory", "--loop", loop, "--http", UVICORN_HTTP,
             "--host", host, "--port", str(port), "--workers", str(workers),
-            "--backlog", BACKLOG, "--no-access-log", "--timeout-graceful-shutdown", "10",
-            *(watch if reload else []), *logs, FACTORY,
+            "--backlog", BACKLOG, "--no-access-log", "--timeout-graceful-shutdown", backstop,
+            # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; the app decides whom
+            # to believe (STREAMSPEC_TRUSTED_PROXIES), else a spoofed header buys budget.
+            "--no-proxy-headers", *(watch if reload else []), *logs, FACTORY,
         ]  # fmt: skip
     if server == "hypercorn":
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -70,7 +85,7 @@ def server_command(
         logs = ["--log-config", f"json:{log_config}"] if log_config else []
         return [
             *python, "hypercorn", "--worker-class", loop, "--bind", bind,
-            "--workers", hypercorn_workers, "--backlog", BACKLOG, "--graceful-timeout", "10",
+            "--workers", hypercorn_workers, "--backlog", BACKLOG, "--graceful-timeout", backstop,
             *(["--reload"] if reload else []), *logs, f"{FACTORY}()",
         ]  # fmt: skip
     raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
@@ -101,7 +116,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         share_metrics_between_workers(os.environ)
     log_config = SERVER_LOG_CONFIG if settings.log_format == "json" else None
     command = server_command(
-        args.server, args.host, args.port, args.workers, args.loop, args.reload, log_config
+        args.server,
+        args.host,
+        args.port,
+        args.workers,
+        args.loop,
+        args.reload,
+        log_config,
+        settings.shutdown_grace_seconds,
+        settings.client_timeout,
     )
     raise_open_file_limit()
     os.execv(command[0], command)

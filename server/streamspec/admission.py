@@ -1,5 +1,6 @@
 """Admission to the API's operations: who calls, whether their budget allows it, and
-how many streams they hold. Runs before the body is read."""
+how many streams they hold. Runs before the body is read. With API keys on, an address
+that keeps sending missing or wrong keys is refused before its key is looked at."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from contextlib import ExitStack, contextmanager
 from litestar.types import Scope
 
 from streamspec.asgi import Headers, encode_headers
+from streamspec.auth_failures import FailedAuthBudget
 from streamspec.callers import Callers, current_caller
-from streamspec.errors import RateLimited, TooManyStreams
+from streamspec.errors import RateLimited, TooManyStreams, Unauthorized
 from streamspec.metrics import Metrics
 from streamspec.rate_limit import RateLimiter
 
@@ -47,15 +49,26 @@ class Admission:
         limiter: RateLimiter | None,
         slots: StreamSlots | None,
         metrics: Metrics | None = None,
+        auth_failures: FailedAuthBudget | None = None,
     ) -> None:
         self.callers = callers
         self.limiter = limiter
         self.slots = slots
         self.metrics = metrics
+        self.auth_failures = auth_failures if callers.requires_key else None
 
     async def admit(self, scope: Scope) -> tuple[str, Headers]:
         """The caller, and the headers its answer carries; raises the problem that refuses it."""
-        caller = self.callers.identify(scope)
+        if self.auth_failures is None:
+            caller = self.callers.identify(scope)
+        else:
+            address = self.callers.client_address(scope)
+            self.auth_failures.check(address)
+            try:
+                caller = self.callers.identify(scope)
+            except Unauthorized:
+                await self.auth_failures.spend(address)
+                raise
         current_caller.set(caller)
         if self.limiter is None:
             return caller, []

@@ -18,12 +18,16 @@ from streamspec._generated.operations import OPERATIONS, Operations
 from streamspec.access import AccessMiddleware, logging_unrouted
 from streamspec.admission import Admission, StreamSlots
 from streamspec.api import ChatAPI
+from streamspec.auth_failures import FailedAuthBudget
 from streamspec.callers import Callers
 from streamspec.chat_page import chat_page_route_handlers
 from streamspec.contract import contract_yaml
+from streamspec.cors import vary_on_origin
 from streamspec.docs import docs_route_handlers
 from streamspec.errors import exception_handlers
+from streamspec.framing import refuse_ambiguous_requests
 from streamspec.gc_tuning import tuned_for_serving
+from streamspec.head import HeadWithoutBody
 from streamspec.litestar_routing import route_asgi_path_parameters
 from streamspec.logs import configure_logging
 from streamspec.metrics import Metrics, metrics_route_handler
@@ -91,6 +95,9 @@ def create_app(
         RateLimiter(settings.rate_limit, settings.redis_url) if settings.rate_limit else None,
         StreamSlots(settings.max_streams_per_caller),
         metrics,
+        FailedAuthBudget(settings.auth_failure_limit, settings.redis_url)
+        if settings.api_keys
+        else None,
     )
     operation_handlers = operation_route_handlers(
         operations,
@@ -109,7 +116,7 @@ def create_app(
                     *chat_page_route_handlers(),
                     metrics_route_handler(metrics),
                 ],
-                middleware=[RequestIdMiddleware],
+                middleware=[RequestIdMiddleware, HeadWithoutBody],
             ),
         ],
         middleware=[
@@ -128,6 +135,8 @@ def create_app(
         cors_config=cors_config(settings.cors_origins),
     )
     route_asgi_path_parameters(app)
+    vary_on_origin(app)
+    refuse_ambiguous_requests(app)
     return app
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from litestar.types import Scope, Send
+from litestar.types import Receive, Scope, Send
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -32,8 +33,9 @@ def header(scope: Scope, name: bytes) -> bytes | None:
 
 
 async def send_body(
-    send: Send, status: int, body: bytes, media_type: bytes, headers: Headers
+    send: Send, status: int, body: bytes, media_type: bytes, headers: Headers, *, head: bool = False
 ) -> None:
+    """A whole answer; for a HEAD request, its head alone, with the length of its body."""
     await send(
         {
             "type": "http.response.start",
@@ -45,4 +47,24 @@ async def send_body(
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    await send({"type": "http.response.body", "body": b"" if head else body, "more_body": False})
+
+
+async def discard_body(receive: Receive, cap: int, within_seconds: float) -> bool:
+    """Read and drop the request body; False if the client left before it ended.
+
+    A body over `cap` bytes, or slower than `within_seconds`, is left unread: the caller's
+    answer should then close the connection.
+    """
+    size = 0
+    try:
+        async with asyncio.timeout(within_seconds):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return False
+                size += len(message.get("body", b""))  # type: ignore[arg-type]
+                if size > cap or not message.get("more_body", False):
+                    return True
+    except TimeoutError:
+        return True

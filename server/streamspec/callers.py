@@ -36,6 +36,10 @@ class Callers:
             ipaddress.ip_network(proxy.strip(), strict=False) for proxy in trusted_proxies
         )
 
+    @property
+    def requires_key(self) -> bool:
+        return bool(self._digests)
+
     def identify(self, scope: Scope) -> str:
         """The caller's identity for rate limits; raises `Unauthorized` for a bad key."""
         if not self._digests:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from litestar import Response, get
+from litestar import Response
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.response import File
 
+from streamspec.head import get_and_head
 from streamspec.pages import ASSETS_ROOT, asset, assets_missing, built_version, page
 
 __all__ = ["CHAT_ASSETS_DIR", "chat_page_route_handlers"]
@@ -56,7 +57,7 @@ _PAGE_TEMPLATE = """\
 def chat_page_route_handlers() -> list[HTTPRouteHandler]:
     """Route handlers serving the chat page at `/` and its bundle under /chat/assets/."""
 
-    @get("/", include_in_schema=False, sync_to_thread=False)
+    @get_and_head("/")
     def chat_page() -> Response[str]:
         version = built_version(CHAT_ASSETS_DIR)
         if version is None:
@@ -64,7 +65,7 @@ def chat_page_route_handlers() -> list[HTTPRouteHandler]:
         return page(_PAGE_TEMPLATE.format(version=version))
 
     # Every asset URL carries a version query, so a rebuild is never hidden by the year-long cache.
-    @get("/chat/assets/{name:str}", include_in_schema=False, sync_to_thread=False)
+    @get_and_head("/chat/assets/{name:str}")
     def chat_asset(name: FromPath[str]) -> File:
         return asset(CHAT_ASSETS_DIR, name, _ASSETS)
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import msgspec
 import yaml
-from litestar import Request, Response, get
+from litestar import Request, Response
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.response import File
 
+from streamspec.head import get_and_head
 from streamspec.pages import (
     ASSET_HEADERS,
     ASSETS_ROOT,
@@ -75,15 +76,15 @@ def docs_route_handlers(spec_yaml: bytes) -> list[HTTPRouteHandler]:
     spec_json = msgspec.json.encode(document)
     title = html.escape(f"{document.get('info', {}).get('title', 'API')} API docs")
 
-    @get("/openapi.yaml", include_in_schema=False, sync_to_thread=False)
+    @get_and_head("/openapi.yaml")
     def openapi_yaml() -> Response[bytes]:
         return Response(spec_yaml, media_type="application/yaml")
 
-    @get("/openapi.json", include_in_schema=False, sync_to_thread=False)
+    @get_and_head("/openapi.json")
     def openapi_json() -> Response[bytes]:
         return Response(spec_json, media_type="application/json")
 
-    @get("/docs", include_in_schema=False, sync_to_thread=False)
+    @get_and_head("/docs")
     def docs_page(request: Request[Any, Any, Any]) -> Response[str]:
         version = built_version(ASSETS_DIR)
         if version is None:
@@ -103,7 +104,7 @@ def docs_route_handlers(spec_yaml: bytes) -> list[HTTPRouteHandler]:
         return html_page(page)
 
     # Every asset URL carries a version query, so a rebuild is never hidden by the year-long cache.
-    @get("/docs/assets/{name:str}", include_in_schema=False, sync_to_thread=False)
+    @get_and_head("/docs/assets/{name:str}")
     def docs_asset(name: FromPath[str]) -> Response[bytes] | File:
         if name == _INIT_SCRIPT_NAME:
             return Response(_INIT_SCRIPT, media_type="text/javascript", headers=ASSET_HEADERS)

@@ -1,7 +1,8 @@
 """Every failure the API reports, and the one place that turns them into RFC 9457 problems.
 
 ProblemError                     an error with a problem body
- ├── InvalidBody                 400: not well-formed JSON
+ ├── InvalidBody                 400: not well-formed JSON (or not UTF-8)
+ │    └── IncompleteBody         400: the body ended early, or its chunked framing is broken
  ├── Unauthorized                401: missing or unknown API key
  ├── NotFound                    404: a handler found nothing by that name
  ├── MethodNotAllowed            405: the path answers another method
@@ -36,6 +37,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "ClientDisconnected",
     "ContentTooLarge",
+    "IncompleteBody",
     "InvalidBody",
     "MethodNotAllowed",
     "NotFound",
@@ -93,6 +95,10 @@ class ProblemError(Exception):
 class InvalidBody(ProblemError):
     status = 400
     type = "urn:streamspec:problem:invalid-json"
+
+
+class IncompleteBody(InvalidBody):
+    type = "urn:streamspec:problem:incomplete-body"
 
 
 class NotFound(ProblemError):

@@ -27,11 +27,13 @@ from litestar.types import HTTPScope, Message, Receive, Scope, Send
 from streamspec._generated.models import FieldError
 from streamspec._generated.operations import OPERATIONS, Answer, Operation, Operations
 from streamspec.admission import Admission
-from streamspec.asgi import Headers, aclose, encode_headers, header, send_body
+from streamspec.asgi import Headers, aclose, discard_body, encode_headers, header, send_body
+from streamspec.body_headers import require_json_body
 from streamspec.errors import (
     PROBLEM_MEDIA_TYPE,
     ClientDisconnected,
     ContentTooLarge,
+    IncompleteBody,
     InvalidBody,
     MethodNotAllowed,
     RequestTimeout,
@@ -54,6 +56,8 @@ _AT = re.compile(r"^(?P<message>.*) - at `(?P<location>[^`]*)`$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`$")
 _PATH_PARAMETER = re.compile(r"\{([^}:]+)\}")
 _PROBLEM = PROBLEM_MEDIA_TYPE.encode()
+# For refusals that leave the rest of the body unread: the connection cannot be reused.
+_CLOSE = {"Connection": "close"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,7 @@ def operation_route_handlers(
         by_path.setdefault(op.path, {})[op.http_method] = endpoint
     handlers = []
     for path, endpoints in by_path.items():
-        route = _Route(path, endpoints)
+        route = _Route(path, endpoints, limits)
         handlers.append(
             asgi(
                 litestar_path(path),
@@ -137,8 +141,9 @@ def _handler(implementation: Operations, op: Operation) -> Callable[..., Any] | 
 class _Route:
     """The operations of one path, by method; HEAD answers as GET does, without the body."""
 
-    def __init__(self, path: str, endpoints: dict[str, _Endpoint]) -> None:
+    def __init__(self, path: str, endpoints: dict[str, _Endpoint], limits: Limits) -> None:
         self._path = path
+        self._limits = limits
         self._endpoints = dict(endpoints)
         if "GET" in endpoints and "HEAD" not in endpoints:
             self._head: _Endpoint | None = endpoints["GET"]
@@ -166,7 +171,9 @@ class _Route:
         refusal = MethodNotAllowed(
             f"{self._path} answers {self._allow}.", headers={"Allow": self._allow}
         )
-        await _send_problem(send, refusal, request_id_for(scope), [])
+        # A refusal still reads the body (up to the cap), so the connection stays usable.
+        if await discard_body(receive, self._limits.max_body_bytes, self._limits.body_timeout):
+            await _send_problem(send, refusal, request_id_for(scope), [])
 
 
 def _without_body(send: Send) -> Send:
@@ -220,6 +227,9 @@ class _Endpoint:
         headers: Headers = [(REQUEST_ID_KEY, request_id.encode())]
         task = asyncio.current_task()
         assert task is not None
+        # A refusal before the body is read still reads it (up to the cap), so the
+        # connection stays usable: servers close one whose request body was left unread.
+        body_unread = self._decoder is not None
         with ExitStack() as held:  # a stream's slot, held until the stream ends
             # Everything up to the answer's first byte may still fail as a problem.
             try:
@@ -229,18 +239,26 @@ class _Endpoint:
                     headers += quota
                 kwargs = self._parameters.read(scope) if self._parameters is not None else {}
                 if self._decoder is not None:
-                    kwargs["body"] = await self._read_body(scope, receive, task)
+                    optional = self._check_declared_body(scope)
+                    body_unread = False
+                    kwargs["body"] = await self._read_body(scope, receive, task, optional)
                 if self._stream is not None:
                     if self._admission is not None:
                         held.enter_context(self._admission.stream_slot(caller))
                     stream = await self._open_stream(receive, task, kwargs, headers)
                 else:
-                    result = await cancel_on_disconnect(receive, self._method(**kwargs), task)
+                    result = await cancel_on_disconnect(
+                        receive, self._method(**kwargs), task, self._shutdown
+                    )
                     status, body, media_type = self._encode_answer(result, headers)
             except ClientDisconnected:
                 logger.info("client left before the answer; upstream request cancelled")
                 return
             except Exception as exc:
+                if body_unread and not await discard_body(
+                    receive, self._limits.max_body_bytes, self._limits.body_timeout
+                ):
+                    return  # the client left: nobody to answer
                 await _send_problem(send, exc, request_id, headers[1:])
                 return
             if self._stream is not None:
@@ -282,7 +300,7 @@ class _Endpoint:
         # Wait for the first event before answering, so a failure up to here
         # is still an HTTP error with its proper status.
         try:
-            first = await cancel_on_disconnect(receive, anext(events), task)
+            first = await cancel_on_disconnect(receive, anext(events), task, self._shutdown)
         except BaseException:
             await aclose(events)
             raise
@@ -296,16 +314,21 @@ class _Endpoint:
             end=self._stream.end,
         )
 
-    async def _read_body(self, scope: Scope, receive: Receive, task: asyncio.Task[Any]) -> Any:
-        content_type = header(scope, b"content-type")
-        media_type = (content_type or b"").partition(b";")[0].strip().lower()
-        optional = content_type is None and not self._op.body_required
-        if not optional and media_type != b"application/json" and not media_type.endswith(b"+json"):
-            raise UnsupportedMediaType("The body must be application/json.")
+    def _check_declared_body(self, scope: Scope) -> bool:
+        """Refuse what the head says of the body; True when an optional body may be absent."""
+        optional = not self._op.body_required and header(scope, b"content-type") is None
+        if not optional:
+            require_json_body(scope)
         cap = self._limits.max_body_bytes
         declared = header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > cap:
-            raise ContentTooLarge(f"The body is over the limit of {cap} bytes.")
+            raise ContentTooLarge(f"The body is over the limit of {cap} bytes.", headers=_CLOSE)
+        return optional
+
+    async def _read_body(
+        self, scope: Scope, receive: Receive, task: asyncio.Task[Any], optional: bool
+    ) -> Any:
+        cap = self._limits.max_body_bytes
         chunks: list[bytes] = []
         size = 0
         too_slow = Interrupt(task)
@@ -314,11 +337,15 @@ class _Endpoint:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
-                    raise ClientDisconnected
+                    # Also what granian reports for a malformed chunked body, and it still
+                    # sends an answer then; to a client that has left, the answer is lost.
+                    raise IncompleteBody("The body ended before it was complete.")
                 chunk: bytes = message.get("body", b"")  # type: ignore[assignment]
                 size += len(chunk)
                 if size > cap:
-                    raise ContentTooLarge(f"The body is over the limit of {cap} bytes.")
+                    raise ContentTooLarge(
+                        f"The body is over the limit of {cap} bytes.", headers=_CLOSE
+                    )
                 chunks.append(chunk)
                 if not message.get("more_body", False):
                     break
@@ -326,7 +353,9 @@ class _Endpoint:
             if not too_slow.caused():
                 raise
             timeout = self._limits.body_timeout
-            raise RequestTimeout(f"The body did not arrive within {timeout:g} s.") from None
+            raise RequestTimeout(
+                f"The body did not arrive within {timeout:g} s.", headers=_CLOSE
+            ) from None
         finally:
             timer.cancel()
         raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -344,6 +373,8 @@ class _Endpoint:
             raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
         except msgspec.DecodeError as exc:
             raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
+        except UnicodeDecodeError:
+            raise InvalidBody(_NOT_UTF8) from None
 
 
 class _Parameters:
@@ -406,6 +437,9 @@ def _header_value(value: Any) -> bytes:
     return text.encode("latin-1")
 
 
+# RFC 8259: JSON exchanged between systems is UTF-8; msgspec checks strings as it decodes.
+_NOT_UTF8 = "The body is not well-formed JSON: it is not valid UTF-8."
+
 # JSON Schema's `integer` includes 2.0; msgspec's strict int does not.
 _INTEGRAL_FLOAT = "Expected `int`, got `float`"
 
@@ -424,12 +458,16 @@ def _decode_with_integral_floats(raw: bytes, request_type: Any) -> Any:
 
     try:
         return msgspec.convert(whole(msgspec.json.decode(raw)), request_type, strict=True)
+    except UnicodeDecodeError:
+        raise InvalidBody(_NOT_UTF8) from None
     except RecursionError:
         error = FieldError(location="$", message="Nested too deeply")
         raise ValidationFailed("The body is nested too deeply.", errors=[error]) from None
     except msgspec.ValidationError as exc:
         error = field_error(str(exc))
         raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
+    except msgspec.DecodeError as exc:  # the fast decoder stopped at the float, before this
+        raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
 
 
 def field_error(message: str) -> FieldError:

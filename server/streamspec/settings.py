@@ -35,8 +35,9 @@ class Settings:
     """`STREAMSPEC_ECHO_DELAY_MS`: pause between the echo provider's stream pieces."""
 
     client_timeout: float = 30.0
-    """`STREAMSPEC_CLIENT_TIMEOUT`: seconds a client has to send its whole request body
-    (then a 408 problem), so slow senders cannot hold a worker's slots."""
+    """`STREAMSPEC_CLIENT_TIMEOUT`: seconds a client has to send its request head (under
+    granian and uvicorn) and its whole body (then a 408), so slow senders cannot hold a
+    worker's slots."""
 
     max_body_bytes: int = 1024 * 1024
     """`STREAMSPEC_MAX_BODY_BYTES`: larger request bodies get a 413 problem."""
@@ -70,6 +71,11 @@ class Settings:
     """`STREAMSPEC_RATE_LIMIT`: requests per caller, e.g. `5/minute` (units: second,
     minute, hour). Unset means unlimited. Callers are API keys, else client addresses."""
 
+    auth_failure_limit: str = "20/minute"
+    """`STREAMSPEC_AUTH_FAILURE_LIMIT`: with API keys on, requests per client address that
+    may be refused for a missing or wrong key (e.g. `20/minute`); past it the address gets
+    a 429 problem for everything until the window ends, so keys cannot be guessed."""
+
     redis_url: str | None = field(default=None, repr=False)
     """`STREAMSPEC_REDIS_URL`: keep rate-limit state in this Redis so replicas share it."""
 
@@ -85,8 +91,10 @@ class Settings:
     """`STREAMSPEC_KEEPALIVE_SECONDS`: an SSE comment is sent after this long without an event."""
 
     shutdown_grace_seconds: float = 8.0
-    """`STREAMSPEC_SHUTDOWN_GRACE_SECONDS`: after SIGTERM, how long open streams may run
-    before they end with an `error` event. Keep it below the ASGI server's own limit."""
+    """`STREAMSPEC_SHUTDOWN_GRACE_SECONDS`: after SIGTERM, how long open requests may run;
+    then started streams end with an `error` event and requests still waiting for the
+    upstream get a 503 problem. `python -m streamspec` sets the ASGI server's own limit
+    one second later."""
 
     cors_origins: tuple[str, ...] = ()
     """`STREAMSPEC_CORS_ORIGINS`: comma-separated origins browsers may call the API from."""
@@ -121,6 +129,8 @@ class Settings:
                 env, "STREAMSPEC_UPSTREAM_IDLE_TIMEOUT", defaults.upstream_idle_timeout
             ),
             rate_limit=_optional(env, "STREAMSPEC_RATE_LIMIT"),
+            auth_failure_limit=_optional(env, "STREAMSPEC_AUTH_FAILURE_LIMIT")
+            or defaults.auth_failure_limit,
             redis_url=_optional(env, "STREAMSPEC_REDIS_URL"),
             trusted_proxies=_list(env, "STREAMSPEC_TRUSTED_PROXIES"),
             max_streams_per_caller=int(

@@ -1,4 +1,6 @@
-"""Graceful shutdown: on SIGTERM, open streams get a grace period, then an `error` event.
+"""Graceful shutdown: on SIGTERM, open requests get a grace period; then a stream that has
+started ends with an `error` event, and a request still waiting for its answer's first
+byte gets a 503 problem, so the server's wait for open requests ends with the grace.
 
 The ASGI server owns the signal: it stops accepting connections and waits for
 open ones. The server only tells the app at the very end, so the app chains
@@ -36,15 +38,15 @@ class Shutdown:
         self._on_expiry.discard(on_expiry)
 
     def begin(self) -> None:
-        """Start the grace period; streams still open when it ends are told and closed."""
+        """Start the grace period; requests still open when it ends are told and closed."""
         if self._timer is None:
-            logger.info("shutting down: open streams have %g s to finish", self.grace_seconds)
+            logger.info("shutting down: open requests have %g s to finish", self.grace_seconds)
             loop = asyncio.get_running_loop()
             self._timer = loop.call_later(self.grace_seconds, self._expire)
 
     def _expire(self) -> None:
         self._expired = True
-        logger.info("grace period over: ending %d open stream(s)", len(self._on_expiry))
+        logger.info("grace period over: ending %d open request(s)", len(self._on_expiry))
         for on_expiry in list(self._on_expiry):
             on_expiry()
 

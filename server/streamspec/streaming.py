@@ -117,9 +117,13 @@ WATCH_AFTER_SECONDS = 0.05
 
 
 async def cancel_on_disconnect(
-    receive: Receive, awaitable: Awaitable[T], task: asyncio.Task[Any]
+    receive: Receive,
+    awaitable: Awaitable[T],
+    task: asyncio.Task[Any],
+    shutdown: Shutdown | None = None,
 ) -> T:
-    """Await `awaitable` in `task` (the current one), cancelling it if the client disconnects."""
+    """Await `awaitable` in `task` (the current one), cancelling it if the client disconnects
+    (ClientDisconnected) or the shutdown grace period ends first (ShuttingDown, a 503)."""
     # An answer ready at once (the echo provider's, a stream's first event when it is
     # ready) is taken without arming anything: measured, the timer and the interrupt
     # were about 3% of an echo chat.
@@ -140,14 +144,24 @@ async def cancel_on_disconnect(
         watcher = loop.create_task(watch())
 
     timer = loop.call_later(WATCH_AFTER_SECONDS, start_watching)
+    # A wait for the provider's first byte may outlast the grace period by far (the
+    # upstream timeout); the server waits for every open request, so this one must end.
+    stopping = Interrupt(task)
+    if shutdown is not None:
+        shutdown.install_signal_handler()
+        shutdown.register(stopping.fire)
     try:
         return cast(T, await pending)
     except asyncio.CancelledError:
         if left.caused():
             raise ClientDisconnected from None
+        if stopping.caused():
+            raise _shutting_down() from None
         raise
     finally:
         timer.cancel()
+        if shutdown is not None:
+            shutdown.unregister(stopping.fire)
         if watcher is not None:
             watcher.cancel()
 
