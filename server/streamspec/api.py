@@ -6,16 +6,26 @@ import platform
 from collections.abc import AsyncIterator
 from importlib.metadata import version
 
+import msgspec
+
 from streamspec._generated.models import (
+    ChatCompletion,
     ChatRequest,
     ChatResponse,
+    CreateChatCompletionRequest,
     Health,
     Model,
     ModelList,
+    OpenAIModel,
+    OpenAIModelList,
     Status,
 )
-from streamspec._generated.operations import Operations, StreamChatEvent
-from streamspec.errors import NotFound
+from streamspec._generated.operations import (
+    CreateChatCompletionEvent,
+    Operations,
+    StreamChatEvent,
+)
+from streamspec.errors import ModelNotFound, NotFound
 from streamspec.providers import Provider
 from streamspec.runtime import asgi_server_name
 
@@ -57,3 +67,19 @@ class ChatAPI(Operations):
         raise NotFound(
             f"The provider offers no model {model_id!r}; listModels names those it does."
         )
+
+    async def create_chat_completion(
+        self, body: CreateChatCompletionRequest, *, raw_body: bytes
+    ) -> ChatCompletion | msgspec.Raw | AsyncIterator[CreateChatCompletionEvent]:
+        if body.stream is True:
+            return self._provider.stream_openai(body, raw_body)
+        return await self._provider.complete_openai(body, raw_body)
+
+    async def list_openai_models(self) -> OpenAIModelList:
+        return await self._provider.list_openai_models()
+
+    async def retrieve_openai_model(self, model: str) -> OpenAIModel:
+        for offered in (await self._provider.list_openai_models()).data:
+            if offered.id == model:
+                return offered
+        raise ModelNotFound(f"The model `{model}` does not exist.")

@@ -28,8 +28,8 @@ from streamspec._generated.models import FieldError
 from streamspec._generated.operations import OPERATIONS, Answer, Operation, Operations
 from streamspec.admission import Admission
 from streamspec.asgi import Headers, aclose, encode_headers, header, send_body
+from streamspec.error_bodies import ErrorBody, error_body_for
 from streamspec.errors import (
-    PROBLEM_MEDIA_TYPE,
     ClientDisconnected,
     ContentTooLarge,
     InvalidBody,
@@ -37,8 +37,6 @@ from streamspec.errors import (
     RequestTimeout,
     UnsupportedMediaType,
     ValidationFailed,
-    encode_problem,
-    problem_for,
 )
 from streamspec.interrupts import Interrupt
 from streamspec.request_id import REQUEST_ID_KEY, request_id_for
@@ -53,7 +51,6 @@ _encoder = msgspec.json.Encoder()
 _AT = re.compile(r"^(?P<message>.*) - at `(?P<location>[^`]*)`$", re.DOTALL)
 _NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`$")
 _PATH_PARAMETER = re.compile(r"\{([^}:]+)\}")
-_PROBLEM = PROBLEM_MEDIA_TYPE.encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +143,7 @@ class _Route:
             self._head = None
         allowed = sorted({*endpoints, *(["HEAD"] if self._head else [])})
         self._allow = ", ".join(allowed)
+        self._error_body = next(iter(endpoints.values())).error_body
 
     def as_function(self) -> Callable[[HTTPScope, Receive, Send], Any]:
         endpoints = self._endpoints
@@ -166,7 +164,7 @@ class _Route:
         refusal = MethodNotAllowed(
             f"{self._path} answers {self._allow}.", headers={"Allow": self._allow}
         )
-        await _send_problem(send, refusal, request_id_for(scope), [])
+        await _send_error(send, self._error_body, refusal, request_id_for(scope), [])
 
 
 def _without_body(send: Send) -> Send:
@@ -180,13 +178,15 @@ def _without_body(send: Send) -> Send:
     return send_head
 
 
-async def _send_problem(send: Send, exc: Exception, request_id: str, headers: Headers) -> None:
-    problem, extra = problem_for(exc, request_id)
+async def _send_error(
+    send: Send, error_body: ErrorBody, exc: Exception, request_id: str, headers: Headers
+) -> None:
+    status, body, media_type, extra = error_body(exc, request_id)
     await send_body(
         send,
-        problem.status,
-        encode_problem(problem),
-        _PROBLEM,
+        status,
+        body,
+        media_type,
         [(REQUEST_ID_KEY, request_id.encode()), *headers, *encode_headers(extra)],
     )
 
@@ -207,6 +207,9 @@ class _Endpoint:
         self._limits = limits
         self._shutdown = shutdown
         self._stream = op.stream
+        self._json_or_stream = op.json_or_stream
+        self._raw_body = op.raw_body
+        self.error_body = error_body_for(op.error_type, op.operation_id)
         self._parameters = _Parameters(op) if op.parameters is not None else None
         self._decoder: msgspec.json.Decoder[Any] | None = (
             msgspec.json.Decoder(op.request_type) if op.request_type is not None else None
@@ -229,21 +232,29 @@ class _Endpoint:
                     headers += quota
                 kwargs = self._parameters.read(scope) if self._parameters is not None else {}
                 if self._decoder is not None:
-                    kwargs["body"] = await self._read_body(scope, receive, task)
-                if self._stream is not None:
+                    kwargs["body"], raw = await self._read_body(scope, receive, task)
+                    if self._raw_body:
+                        kwargs["raw_body"] = raw
+                stream: EventStream | None = None
+                if self._stream is not None and not self._json_or_stream:
                     if self._admission is not None:
                         held.enter_context(self._admission.stream_slot(caller))
-                    stream = await self._open_stream(receive, task, kwargs, headers)
+                    stream = await self._open_stream(receive, task, self._method(**kwargs), headers)
                 else:
                     result = await cancel_on_disconnect(receive, self._method(**kwargs), task)
-                    status, body, media_type = self._encode_answer(result, headers)
+                    if self._json_or_stream and hasattr(result, "__anext__"):
+                        stream = await self._open_chosen_stream(
+                            receive, task, result, headers, held, caller
+                        )
+                    else:
+                        status, body, media_type = self._encode_answer(result, headers)
             except ClientDisconnected:
                 logger.info("client left before the answer; upstream request cancelled")
                 return
             except Exception as exc:
-                await _send_problem(send, exc, request_id, headers[1:])
+                await _send_error(send, self.error_body, exc, request_id, headers[1:])
                 return
-            if self._stream is not None:
+            if stream is not None:
                 await stream(scope, receive, send)
             elif media_type is None:
                 await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -270,15 +281,32 @@ class _Endpoint:
             return answer.status, b"", None
         return answer.status, _encoder.encode(result.body), answer.media_type.encode()
 
+    async def _open_chosen_stream(
+        self,
+        receive: Receive,
+        task: asyncio.Task[Any],
+        events: AsyncIterator[Any],
+        headers: Headers,
+        held: ExitStack,
+        caller: str,
+    ) -> EventStream:
+        """The stream a handler answered with where JSON was the other choice."""
+        if self._admission is not None:
+            try:
+                held.enter_context(self._admission.stream_slot(caller))
+            except BaseException:
+                await aclose(events)
+                raise
+        return await self._open_stream(receive, task, events, headers)
+
     async def _open_stream(
         self,
         receive: Receive,
         task: asyncio.Task[Any],
-        kwargs: dict[str, Any],
+        events: AsyncIterator[Any],
         headers: Headers,
     ) -> EventStream:
         assert self._stream is not None
-        events: AsyncIterator[Any] = self._method(**kwargs)
         # Wait for the first event before answering, so a failure up to here
         # is still an HTTP error with its proper status.
         try:
@@ -296,7 +324,10 @@ class _Endpoint:
             end=self._stream.end,
         )
 
-    async def _read_body(self, scope: Scope, receive: Receive, task: asyncio.Task[Any]) -> Any:
+    async def _read_body(
+        self, scope: Scope, receive: Receive, task: asyncio.Task[Any]
+    ) -> tuple[Any, bytes]:
+        """The decoded body, and its bytes."""
         content_type = header(scope, b"content-type")
         media_type = (content_type or b"").partition(b";")[0].strip().lower()
         optional = content_type is None and not self._op.body_required
@@ -332,14 +363,14 @@ class _Endpoint:
         raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         if optional:
             if not raw:
-                return None
+                return None, raw
             raise UnsupportedMediaType("The body must be application/json.")
         assert self._decoder is not None
         try:
-            return self._decoder.decode(raw)
+            return self._decoder.decode(raw), raw
         except msgspec.ValidationError as exc:
-            if _INTEGRAL_FLOAT in str(exc):
-                return _decode_with_integral_floats(raw, self._op.request_type)
+            if _INTEGRAL_FLOAT.search(str(exc)):
+                return _decode_with_integral_floats(raw, self._op.request_type), raw
             error = field_error(str(exc))
             raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
         except msgspec.DecodeError as exc:
@@ -406,8 +437,8 @@ def _header_value(value: Any) -> bytes:
     return text.encode("latin-1")
 
 
-# JSON Schema's `integer` includes 2.0; msgspec's strict int does not.
-_INTEGRAL_FLOAT = "Expected `int`, got `float`"
+# JSON Schema's `integer` includes 2.0; msgspec's strict int (nullable or not) does not.
+_INTEGRAL_FLOAT = re.compile(r"Expected `int[^`]*`, got `float`")
 
 
 def _decode_with_integral_floats(raw: bytes, request_type: Any) -> Any:

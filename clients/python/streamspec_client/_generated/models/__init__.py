@@ -3,42 +3,144 @@
 
 from .assistant_message import AssistantMessage
 from .assistant_role import AssistantRole
+from .chat_completion import ChatCompletion
+from .chat_completion_assistant_message import ChatCompletionAssistantMessage
+from .chat_completion_choice import ChatCompletionChoice
+from .chat_completion_choice_logprobs_type_0 import ChatCompletionChoiceLogprobsType0
+from .chat_completion_chunk import ChatCompletionChunk
+from .chat_completion_chunk_choice import ChatCompletionChunkChoice
+from .chat_completion_chunk_choice_logprobs_type_0 import (
+    ChatCompletionChunkChoiceLogprobsType0,
+)
+from .chat_completion_chunk_object import ChatCompletionChunkObject
+from .chat_completion_content_part_image import ChatCompletionContentPartImage
+from .chat_completion_content_part_text import ChatCompletionContentPartText
+from .chat_completion_developer_message import ChatCompletionDeveloperMessage
+from .chat_completion_finish_reason import ChatCompletionFinishReason
+from .chat_completion_message_tool_call import ChatCompletionMessageToolCall
+from .chat_completion_message_tool_call_type import ChatCompletionMessageToolCallType
+from .chat_completion_named_tool_choice import ChatCompletionNamedToolChoice
+from .chat_completion_named_tool_choice_type import ChatCompletionNamedToolChoiceType
+from .chat_completion_object import ChatCompletionObject
+from .chat_completion_response_message import ChatCompletionResponseMessage
+from .chat_completion_response_message_role import ChatCompletionResponseMessageRole
+from .chat_completion_stream_delta import ChatCompletionStreamDelta
+from .chat_completion_stream_delta_role import ChatCompletionStreamDeltaRole
+from .chat_completion_stream_item import ChatCompletionStreamItem
+from .chat_completion_stream_options import ChatCompletionStreamOptions
+from .chat_completion_system_message import ChatCompletionSystemMessage
+from .chat_completion_tool import ChatCompletionTool
+from .chat_completion_tool_call_delta import ChatCompletionToolCallDelta
+from .chat_completion_tool_call_delta_type import ChatCompletionToolCallDeltaType
+from .chat_completion_tool_choice_option_type_0 import (
+    ChatCompletionToolChoiceOptionType0,
+)
+from .chat_completion_tool_message import ChatCompletionToolMessage
+from .chat_completion_tool_type import ChatCompletionToolType
+from .chat_completion_user_message import ChatCompletionUserMessage
 from .chat_delta import ChatDelta
 from .chat_done import ChatDone
 from .chat_message import ChatMessage
 from .chat_request import ChatRequest
 from .chat_response import ChatResponse
+from .completion_usage import CompletionUsage
+from .create_chat_completion_request import CreateChatCompletionRequest
 from .delta_event import DeltaEvent
 from .done_event import DoneEvent
 from .error_event import ErrorEvent
 from .field_error import FieldError
 from .finish_reason import FinishReason
+from .function_call import FunctionCall
+from .function_call_delta import FunctionCallDelta
+from .function_definition import FunctionDefinition
+from .function_definition_parameters import FunctionDefinitionParameters
+from .function_name import FunctionName
 from .health import Health
 from .health_status import HealthStatus
+from .image_url import ImageUrl
+from .image_url_detail import ImageUrlDetail
 from .model import Model
 from .model_list import ModelList
+from .open_ai_error import OpenAIError
+from .open_ai_error_response import OpenAIErrorResponse
+from .open_ai_model import OpenAIModel
+from .open_ai_model_list import OpenAIModelList
+from .open_ai_model_list_object import OpenAIModelListObject
+from .open_ai_model_object import OpenAIModelObject
 from .problem import Problem
+from .response_format import ResponseFormat
+from .response_format_json_schema import ResponseFormatJsonSchema
+from .response_format_type import ResponseFormatType
 from .role import Role
 from .usage import Usage
 
 __all__ = (
     "AssistantMessage",
     "AssistantRole",
+    "ChatCompletion",
+    "ChatCompletionAssistantMessage",
+    "ChatCompletionChoice",
+    "ChatCompletionChoiceLogprobsType0",
+    "ChatCompletionChunk",
+    "ChatCompletionChunkChoice",
+    "ChatCompletionChunkChoiceLogprobsType0",
+    "ChatCompletionChunkObject",
+    "ChatCompletionContentPartImage",
+    "ChatCompletionContentPartText",
+    "ChatCompletionDeveloperMessage",
+    "ChatCompletionFinishReason",
+    "ChatCompletionMessageToolCall",
+    "ChatCompletionMessageToolCallType",
+    "ChatCompletionNamedToolChoice",
+    "ChatCompletionNamedToolChoiceType",
+    "ChatCompletionObject",
+    "ChatCompletionResponseMessage",
+    "ChatCompletionResponseMessageRole",
+    "ChatCompletionStreamDelta",
+    "ChatCompletionStreamDeltaRole",
+    "ChatCompletionStreamItem",
+    "ChatCompletionStreamOptions",
+    "ChatCompletionSystemMessage",
+    "ChatCompletionTool",
+    "ChatCompletionToolCallDelta",
+    "ChatCompletionToolCallDeltaType",
+    "ChatCompletionToolChoiceOptionType0",
+    "ChatCompletionToolMessage",
+    "ChatCompletionToolType",
+    "ChatCompletionUserMessage",
     "ChatDelta",
     "ChatDone",
     "ChatMessage",
     "ChatRequest",
     "ChatResponse",
+    "CompletionUsage",
+    "CreateChatCompletionRequest",
     "DeltaEvent",
     "DoneEvent",
     "ErrorEvent",
     "FieldError",
     "FinishReason",
+    "FunctionCall",
+    "FunctionCallDelta",
+    "FunctionDefinition",
+    "FunctionDefinitionParameters",
+    "FunctionName",
     "Health",
     "HealthStatus",
+    "ImageUrl",
+    "ImageUrlDetail",
     "Model",
     "ModelList",
+    "OpenAIError",
+    "OpenAIErrorResponse",
+    "OpenAIModel",
+    "OpenAIModelList",
+    "OpenAIModelListObject",
+    "OpenAIModelObject",
     "Problem",
+    "ResponseFormat",
+    "ResponseFormatJsonSchema",
+    "ResponseFormatType",
     "Role",
     "Usage",
 )
