@@ -38,7 +38,7 @@ def test_an_error_schema_the_server_cannot_write_stops_it_naming_the_operation()
     class Unknown(msgspec.Struct):
         pass
 
-    with pytest.raises(UnsupportedErrorSchema, match="^op: .*Unknown$"):
+    with pytest.raises(UnsupportedErrorSchema, match=r"^op: .*Unknown$"):
         error_body_for(Unknown, "op")
     assert error_body_for(None, "op") is error_body_for(Problem, "op")
 
