@@ -143,3 +143,13 @@ def test_the_handler_gets_the_body_as_sent_and_its_raw_answer_is_written_as_is()
     assert provider.raw == [sent, streamed]
     assert whole.content == b'{"relayed": true, "vendor": [1]}'
     assert stream.text == 'data: {"vendor":\t1}\n\ndata: [DONE]\n\n'
+
+
+def test_fields_the_contract_does_not_name_still_count_against_the_body_limit() -> None:
+    body = {**BODY, "vendor_padding": "x" * 2048}
+    with TestClient(create_app(Settings(max_body_bytes=1024))) as client:
+        refused = client.post("/v1/chat/completions", json=body)
+        accepted = client.post("/v1/chat/completions", json={**BODY, "top_k": 3})
+    assert refused.status_code == 413
+    assert refused.json()["error"]["type"] == "invalid_request_error"
+    assert accepted.status_code == 200
