@@ -56,6 +56,8 @@ class StreamSpec:
     end_event: str | None  # the event that ends the stream normally, if any
     end_sentinel: str | None  # data-only streams: the data line that ends it, e.g. [DONE]
     error_event: str | None  # the event whose data is a problem
+    # The class of that event; in a data-only stream it shares the event name `message`.
+    error_class: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,9 @@ def _read_operation(spec: Spec, path: str, method: str, op: dict[str, Any]) -> O
                     f"{where}: a {EVENT_STREAM} answer must be the only success, "
                     f"alone or beside {JSON}"
                 )
-            stream = _read_stream(spec, operation_id, content[EVENT_STREAM], problem_types, where)
+            stream = _read_stream(
+                spec, operation_id, content[EVENT_STREAM], problem_types, error_type, where
+            )
             if json_or_stream:
                 response = {**response, "content": {JSON: content[JSON]}}
         read.append(_read_response(spec, operation_id, status, response, where))
@@ -479,6 +483,7 @@ def _read_stream(
     operation_id: str,
     media: dict[str, Any],
     problem_types: frozenset[str],
+    error_type: str | None,
     where: str,
 ) -> StreamSpec:
     """The events of a stream, from an itemSchema in any of the common styles.
@@ -535,21 +540,47 @@ def _read_stream(
             raise SpecError(
                 f"{where}: {STREAM_END_EXTENSION} {end!r} is none of the events {names}"
             )
-        errors = [e.event for e in events if e.data_type in problem_types]
+        errors = [e for e in events if e.data_type in problem_types]
         if len(errors) > 1:
-            raise SpecError(f"{where}: more than one event carries a problem: {errors}")
-        return StreamSpec(events, True, end, None, errors[0] if errors else None)
+            names = [e.event for e in errors]
+            raise SpecError(f"{where}: more than one event carries a problem: {names}")
+        error = errors[0] if errors else None
+        return StreamSpec(
+            events,
+            True,
+            end,
+            None,
+            error.event if error else None,
+            error.class_name if error else None,
+        )
 
-    if len(data_only_types) != 1 or len(sentinels) > 1:
+    # Data-only: one JSON schema for the events, and optionally the operation's own error
+    # schema for the one that ends the stream with a failure (as OpenAI's streams do).
+    failures = [t for t in data_only_types if t == error_type or t in problem_types]
+    data_types = [t for t in data_only_types if t not in failures]
+    if len(data_types) != 1 or len(sentinels) > 1 or len(failures) > 1:
         raise SpecError(
-            f"{where}: a data-only stream needs one JSON data schema and at most one sentinel"
+            f"{where}: a data-only stream needs one JSON data schema, at most one error "
+            "schema (the operation's) and at most one sentinel"
         )
     end = media.get(STREAM_END_EXTENSION, sentinels[0] if sentinels else None)
     if end is not None and end not in sentinels:
         raise SpecError(f"{where}: {STREAM_END_EXTENSION} {end!r} is not the stream's sentinel")
-    event = StreamEvent(f"{prefix}{pascal_case(DEFAULT_EVENT)}", DEFAULT_EVENT, data_only_types[0])
-    error = DEFAULT_EVENT if event.data_type in problem_types else None
-    return StreamSpec((event,), False, None, end, error)
+    event = StreamEvent(f"{prefix}{pascal_case(DEFAULT_EVENT)}", DEFAULT_EVENT, data_types[0])
+    if not failures:
+        return StreamSpec((event,), False, None, end, None)
+    failure = StreamEvent(f"{prefix}Error", DEFAULT_EVENT, failures[0])
+    return StreamSpec((event, failure), False, None, end, DEFAULT_EVENT, failure.class_name)
+
+
+def require_distinct_event_names(op: OperationSpec) -> None:
+    """The SDKs decode a stream's events by name: a data-only stream with an error schema,
+    whose events all arrive as `message`, is served but not yet streamed by them."""
+    names = [event.event for event in op.events]
+    if len(set(names)) != len(names):
+        raise SpecError(
+            f"{op.operation_id}: the SDKs cannot stream a data-only stream with an error schema"
+        )
 
 
 def _data_alternatives(spec: Spec, data: dict[str, Any], where: str) -> list[tuple[str, str]]:
@@ -797,7 +828,7 @@ def _render_operation(op: OperationSpec) -> list[str]:
         answers.append(f"Answer({r.status}, {r.media_type!r}, {answer_class}, {headers!r}),")
     stream = "None"
     if op.stream:
-        error = next((e.class_name for e in op.events if e.event == op.stream.error_event), None)
+        error = op.stream.error_class
         end = f"data: {op.stream.end_sentinel}\n\n".encode() if op.stream.end_sentinel else b""
         stream = f"Stream({error}, {op.stream.end_event!r}, {end!r})"
     response_type = (

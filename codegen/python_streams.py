@@ -11,7 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .operations import EVENT_STREAM, OperationSpec, read_operations
+from .operations import (
+    EVENT_STREAM,
+    OperationSpec,
+    read_operations,
+    require_distinct_event_names,
+)
 from .spec import PY_HEADER, Spec, SpecError
 from .tools import Toolchain
 
@@ -19,6 +24,7 @@ from .tools import Toolchain
 def render_python_streams(spec: Spec) -> str:
     operations = [op for op in read_operations(spec) if op.media_type == EVENT_STREAM]
     for op in operations:
+        require_distinct_event_names(op)
         if op.request_type is not None and not op.request_type.isidentifier():
             raise SpecError(f"{op.operation_id}: a stream's body must be a component schema")
     model_names = sorted(

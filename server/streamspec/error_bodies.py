@@ -11,7 +11,7 @@ exceptions. A schema this module cannot write stops the server at start-up.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import msgspec
 
@@ -29,10 +29,12 @@ from streamspec.errors import (
     problem_for,
 )
 
-__all__ = ["ErrorBody", "UnsupportedErrorSchema", "error_body_for"]
+__all__ = ["ErrorBody", "ErrorModel", "UnsupportedErrorSchema", "error_body_for", "error_model_for"]
 
 # (status, body, media type, extra headers) for an exception and the request's id.
 ErrorBody: TypeAlias = Callable[[BaseException, str], tuple[int, bytes, bytes, dict[str, str]]]
+# The same error as the schema's model, for a stream's error event.
+ErrorModel: TypeAlias = Callable[[BaseException, str], Any]
 
 _encoder = msgspec.json.Encoder()
 _PROBLEM = PROBLEM_MEDIA_TYPE.encode()
@@ -53,8 +55,23 @@ _OPENAI_STATUSES = {415: 400, 422: 400}
 _OPENAI_TYPES = {429: "rate_limit_error", 401: "authentication_error"}
 
 
+def problem_model(exc: BaseException, request_id: str) -> Problem:
+    return problem_for(exc, request_id)[0]
+
+
 def openai_body(exc: BaseException, request_id: str) -> tuple[int, bytes, bytes, dict[str, str]]:
-    """OpenAI's envelope: `{"error": {"message", "type", "param", "code"}}`."""
+    status, envelope, headers = openai_error(exc, request_id)
+    return status, _encoder.encode(envelope), _JSON, headers
+
+
+def openai_model(exc: BaseException, request_id: str) -> OpenAIErrorResponse:
+    return openai_error(exc, request_id)[1]
+
+
+def openai_error(
+    exc: BaseException, request_id: str
+) -> tuple[int, OpenAIErrorResponse, dict[str, str]]:
+    """OpenAI's envelope, `{"error": {"message", "type", "param", "code"}}`, and its status."""
     problem, headers = problem_for(exc, request_id)
     status = _OPENAI_STATUSES.get(problem.status, problem.status)
     kind = _OPENAI_TYPES.get(status) or (
@@ -75,22 +92,33 @@ def openai_body(exc: BaseException, request_id: str) -> tuple[int, bytes, bytes,
         code = code or "rate_limit_exceeded"
     elif isinstance(exc, ShuttingDown):
         code = "shutting_down"
-    body = OpenAIErrorResponse(
+    envelope = OpenAIErrorResponse(
         error=OpenAIError(message=message, type=kind, param=param, code=code)
     )
-    return status, _encoder.encode(body), _JSON, headers
+    return status, envelope, headers
 
 
-_BODIES: dict[type, ErrorBody] = {Problem: problem_body, OpenAIErrorResponse: openai_body}
+_BODIES: dict[type, tuple[ErrorBody, ErrorModel]] = {
+    Problem: (problem_body, problem_model),
+    OpenAIErrorResponse: (openai_body, openai_model),
+}
 
 
 def error_body_for(error_type: type | None, operation_id: str) -> ErrorBody:
     """How `operation_id` writes its errors; an undocumented shape is a Problem."""
-    if error_type is None:
-        return problem_body
-    body = _BODIES.get(error_type)
-    if body is None:
+    return _writers(error_type, operation_id)[0]
+
+
+def error_model_for(error_type: type | None, operation_id: str) -> ErrorModel:
+    """How `operation_id` builds the data of its stream's error event."""
+    return _writers(error_type, operation_id)[1]
+
+
+def _writers(error_type: type | None, operation_id: str) -> tuple[ErrorBody, ErrorModel]:
+    writers = _BODIES.get(error_type or Problem)
+    if writers is None:
+        assert error_type is not None
         raise UnsupportedErrorSchema(
             f"{operation_id}: the server cannot write errors as {error_type.__name__}"
         )
-    return body
+    return writers

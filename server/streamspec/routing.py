@@ -28,7 +28,7 @@ from streamspec._generated.models import FieldError
 from streamspec._generated.operations import OPERATIONS, Answer, Operation, Operations
 from streamspec.admission import Admission
 from streamspec.asgi import Headers, aclose, encode_headers, header, send_body
-from streamspec.error_bodies import ErrorBody, error_body_for
+from streamspec.error_bodies import ErrorBody, error_body_for, error_model_for
 from streamspec.errors import (
     ClientDisconnected,
     ContentTooLarge,
@@ -210,6 +210,7 @@ class _Endpoint:
         self._json_or_stream = op.json_or_stream
         self._raw_body = op.raw_body
         self.error_body = error_body_for(op.error_type, op.operation_id)
+        self._error_event = _error_event_for(op)
         self._parameters = _Parameters(op) if op.parameters is not None else None
         self._decoder: msgspec.json.Decoder[Any] | None = (
             msgspec.json.Decoder(op.request_type) if op.request_type is not None else None
@@ -317,7 +318,7 @@ class _Endpoint:
         return EventStream(
             first,
             events,
-            self._stream.error_event,
+            self._error_event,
             self._limits.keepalive_seconds,
             self._shutdown,
             headers,
@@ -375,6 +376,19 @@ class _Endpoint:
             raise ValidationFailed(f"{error.message} at {error.location}", errors=[error]) from None
         except msgspec.DecodeError as exc:
             raise InvalidBody(f"The body is not well-formed JSON: {exc}") from None
+
+
+def _error_event_for(op: Operation) -> Callable[[Exception, str], Any] | None:
+    """How a failure after a stream's first event becomes its error event, if it has one."""
+    error_class = op.stream.error_event if op.stream is not None else None
+    if error_class is None:
+        return None
+    model = error_model_for(op.error_type, op.operation_id)
+
+    def error_event(exc: Exception, request_id: str) -> Any:
+        return error_class(data=model(exc, request_id))
+
+    return error_event
 
 
 class _Parameters:

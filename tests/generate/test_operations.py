@@ -8,7 +8,9 @@ import pytest
 import yaml
 
 from codegen.operations import read_operations, render_operations
+from codegen.python_streams import render_python_streams
 from codegen.spec import Spec, SpecError
+from codegen.typescript_streams import render_typescript_streams
 from streamspec._generated import models, operations
 from streamspec._generated.operations import (
     OPERATIONS,
@@ -231,3 +233,25 @@ def test_an_open_request_body_hands_the_handler_its_bytes() -> None:
     signature = inspect.signature(operations.Operations.create_chat_completion)
     assert signature.parameters["raw_body"].kind is inspect.Parameter.KEYWORD_ONLY
     assert "raw_body" not in inspect.signature(operations.Operations.create_chat).parameters
+
+
+def test_a_data_only_stream_may_name_its_error_schema_as_its_error_event(spec: Spec) -> None:
+    chat = {op.operation_id: op for op in read_operations(spec)}["createChatCompletion"]
+
+    assert chat.stream is not None
+    assert [e.data_type for e in chat.events] == ["ChatCompletionChunk", "OpenAIErrorResponse"]
+    assert chat.stream.error_class == "CreateChatCompletionError"
+    table = {op.operation_id: op for op in OPERATIONS}
+    stream = table["createChatCompletion"].stream
+    assert stream is not None
+    assert stream.error_event is operations.CreateChatCompletionError
+
+
+def test_the_sdks_refuse_a_data_only_stream_with_an_error_schema_in_one_line(spec: Spec) -> None:
+    content = spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
+    del content["application/json"]
+
+    with pytest.raises(SpecError, match=r"^createChatCompletion: the SDKs cannot stream"):
+        render_python_streams(spec)
+    with pytest.raises(SpecError, match=r"^createChatCompletion: the SDKs cannot stream"):
+        render_typescript_streams(read_operations(spec))

@@ -178,3 +178,17 @@ def test_a_provider_that_fails_is_a_502_in_openais_envelope(relay: LiveServer) -
         sdk.chat.completions.create(model="fault-500", messages=MESSAGES)
     assert caught.value.status_code == 502
     assert caught.value.type == "server_error"
+
+
+@pytest.mark.parametrize("model", ["fault-reset", "fault-malformed"])
+def test_a_stream_that_breaks_midway_ends_with_an_error_the_sdk_raises(
+    client: openai.OpenAI, model: str
+) -> None:
+    pieces: list[str] = []
+    with pytest.raises(openai.APIError) as caught:  # noqa: PT012
+        for chunk in client.chat.completions.create(model=model, messages=MESSAGES, stream=True):
+            pieces.append(chunk.choices[0].delta.content or "")
+    assert "".join(pieces) == "fake reply "
+    assert isinstance(caught.value.body, dict)
+    assert caught.value.body["type"] == "server_error"
+    assert "provider" in caught.value.message

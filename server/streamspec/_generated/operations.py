@@ -26,6 +26,7 @@ from .models import (
 
 __all__ = [
     "Answer",
+    "CreateChatCompletionError",
     "CreateChatCompletionEvent",
     "CreateChatCompletionMessage",
     "GetModelParameters",
@@ -136,7 +137,14 @@ class CreateChatCompletionMessage(msgspec.Struct, frozen=True):
     data: ChatCompletionChunk | msgspec.Raw
 
 
-CreateChatCompletionEvent: TypeAlias = CreateChatCompletionMessage
+class CreateChatCompletionError(msgspec.Struct, frozen=True):
+    """The `message` event of `createChatCompletion`."""
+
+    sse_prefix: ClassVar[bytes] = b"data: "
+    data: OpenAIErrorResponse | msgspec.Raw
+
+
+CreateChatCompletionEvent: TypeAlias = CreateChatCompletionMessage | CreateChatCompletionError
 
 
 class RetrieveOpenaiModelParameters(msgspec.Struct, frozen=True, kw_only=True):
@@ -296,7 +304,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         response_type=ChatCompletion,
         media_type="application/json",
         answers=(Answer(200, "application/json", None, ()),),
-        stream=Stream(None, None, b"data: [DONE]\n\n"),
+        stream=Stream(CreateChatCompletionError, None, b"data: [DONE]\n\n"),
         error_statuses=(400, 401, 404, 408, 413, 429, 500, 502, 504),
         secured=True,
         json_or_stream=True,

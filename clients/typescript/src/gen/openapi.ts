@@ -525,7 +525,11 @@ export interface components {
             usage?: components["schemas"]["CompletionUsage"] | null;
             system_fingerprint?: string | null;
         };
-        /** @description One Server-Sent Event of a streamed completion, data only; `[DONE]` ends the stream. */
+        /**
+         * @description One Server-Sent Event of a streamed completion, data only: chunks, then
+         *     `[DONE]`. A failure after the first chunk ends the stream with an error
+         *     envelope instead of `[DONE]`, as OpenAI's streams do.
+         */
         ChatCompletionStreamItem: {
             data: string | "[DONE]";
         };

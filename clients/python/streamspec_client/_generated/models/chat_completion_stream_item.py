@@ -18,10 +18,12 @@ T = TypeVar("T", bound="ChatCompletionStreamItem")
 
 @_attrs_define
 class ChatCompletionStreamItem:
-    """One Server-Sent Event of a streamed completion, data only; `[DONE]` ends the stream.
+    """One Server-Sent Event of a streamed completion, data only: chunks, then
+    `[DONE]`. A failure after the first chunk ends the stream with an error
+    envelope instead of `[DONE]`, as OpenAI's streams do.
 
-    Attributes:
-        data (Literal['[DONE]'] | str):
+        Attributes:
+            data (Literal['[DONE]'] | str):
     """
 
     data: Literal["[DONE]"] | str
@@ -46,10 +48,10 @@ class ChatCompletionStreamItem:
         d = dict(src_dict)
 
         def _parse_data(data: object) -> Literal["[DONE]"] | str:
-            data_type_1 = cast(Literal["[DONE]"], data)
-            if data_type_1 != "[DONE]":
-                raise ValueError(f"data_type_1 must match const '[DONE]', got '{data_type_1}'")
-            return data_type_1
+            data_type_2 = cast(Literal["[DONE]"], data)
+            if data_type_2 != "[DONE]":
+                raise ValueError(f"data_type_2 must match const '[DONE]', got '{data_type_2}'")
+            return data_type_2
             return cast(Literal["[DONE]"] | str, data)
 
         data = _parse_data(d.pop("data"))
