@@ -50,13 +50,12 @@ def problem_body(exc: BaseException, request_id: str) -> tuple[int, bytes, bytes
     return problem.status, encode_problem(problem), _PROBLEM, headers
 
 
-# OpenAI answers a malformed request with 400, never 422; its SDKs map 422 elsewhere.
-_OPENAI_STATUSES = {415: 400, 422: 400}
-_OPENAI_TYPES = {429: "rate_limit_error", 401: "authentication_error"}
-
-
 def problem_model(exc: BaseException, request_id: str) -> Problem:
     return problem_for(exc, request_id)[0]
+
+
+# OpenAI answers a malformed request with 400, never 422; its SDKs map 422 elsewhere.
+_OPENAI_STATUSES = {415: 400, 422: 400}
 
 
 def openai_body(exc: BaseException, request_id: str) -> tuple[int, bytes, bytes, dict[str, str]]:
@@ -74,9 +73,10 @@ def openai_error(
     """OpenAI's envelope, `{"error": {"message", "type", "param", "code"}}`, and its status."""
     problem, headers = problem_for(exc, request_id)
     status = _OPENAI_STATUSES.get(problem.status, problem.status)
-    kind = _OPENAI_TYPES.get(status) or (
-        "invalid_request_error" if status < 500 else "server_error"
-    )
+    if status == 429:
+        kind = "rate_limit_error"
+    else:
+        kind = "invalid_request_error" if status < 500 else "server_error"
     message = problem.detail if isinstance(problem.detail, str) else problem.title
     param: str | None = None
     code: str | None = None
