@@ -38,6 +38,8 @@ LOGS = BENCH / ".logs"
 BENCH_PYTHON = BENCH / ".venv" / "bin" / "python"
 WRK_CHAT = BENCH / "wrk" / "chat.lua"
 WRK_STREAM = BENCH / "wrk" / "stream.lua"
+WRK_V1_CHAT = BENCH / "wrk" / "v1_chat.lua"
+WRK_V1_STREAM = BENCH / "wrk" / "v1_stream.lua"
 
 API_KEY = "bench-key"
 AUTH = {"authorization": f"Bearer {API_KEY}"}
@@ -68,6 +70,8 @@ def _lua_body(path: Path) -> bytes:
 
 CHAT_BODY = _lua_body(WRK_CHAT)
 STREAM_BODY = _lua_body(WRK_STREAM)
+V1_CHAT_BODY = _lua_body(WRK_V1_CHAT)
+V1_STREAM_BODY = _lua_body(WRK_V1_STREAM)
 
 
 class BenchError(Exception):
@@ -373,6 +377,23 @@ def check_echo(server: Running, reply: str | None = None) -> None:
         raise BenchError(f"{name}: an empty `messages` got {status}, not 400/422: {body[:200]!r}")
 
 
+def check_v1_relay(server: Running, reply: str) -> None:
+    """The OpenAI-compatible surface relays the upstream's answer and its 50 chunks."""
+    path = "/v1/chat/completions"
+    status, _, body = http_call(server.port, "POST", path, V1_CHAT_BODY)
+    answer = json.loads(body) if status == 200 else {}
+    if answer.get("choices", [{}])[0].get("message", {}).get("content") != reply:
+        raise BenchError(f"{server.name}: POST {path} answered {status} {body[:300]!r}")
+    status, _, body = http_call(server.port, "POST", path, V1_STREAM_BODY)
+    chunks = [json.loads(data) for data in re.findall(rb"^data: (\{.*)$", body, re.MULTILINE)]
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
+    if status != 200 or text != reply or not body.endswith(b"data: [DONE]\n\n"):
+        raise BenchError(
+            f"{server.name}: streamed POST {path} answered {status} with {len(chunks)} chunks: "
+            f"{body[:300]!r}"
+        )
+
+
 # ---------------------------------------------------------------- wrk
 
 
@@ -422,6 +443,8 @@ class Results:
     stream_rounds: dict[str, list[float]] = field(default_factory=dict)
     relay_stream: float | None = None
     relay_chat: float | None = None
+    relay_v1_stream: float | None = None
+    relay_v1_chat: float | None = None
     ttft: dict[str, dict[str, float]] = field(default_factory=dict)
     paced: dict[str, Any] = field(default_factory=dict)
     workers: dict[int, float] = field(default_factory=dict)
@@ -519,6 +542,7 @@ class Bench:
         server = self.start("ours", label="ours-relay", env=env)
         try:
             check_echo(server, reply=UPSTREAM_PIECES)
+            check_v1_relay(server, reply=UPSTREAM_PIECES)
             self.progress.done(f"port {server.port}, relays the upstream's 50 pieces")
             if "relay" in self.o.sections:
                 self.results.relay_stream = self.timed_wrk(
@@ -526,6 +550,13 @@ class Bench:
                 )
                 self.results.relay_chat = self.timed_wrk(
                     "ours: relay chat", server, "/api/chat", WRK_CHAT, LOAD_CPU
+                )
+                v1 = "/v1/chat/completions"
+                self.results.relay_v1_stream = self.timed_wrk(
+                    "ours: relay /v1 stream", server, v1, WRK_V1_STREAM, LOAD_CPU
+                )
+                self.results.relay_v1_chat = self.timed_wrk(
+                    "ours: relay /v1 chat", server, v1, WRK_V1_CHAT, LOAD_CPU
                 )
             if "ttft" in self.o.sections:
                 self.ttft(upstream, server)
@@ -715,7 +746,7 @@ def count_steps(o: Options) -> int:
     if "echo" in o.sections:
         steps += len(o.servers) * (1 + 2 * warm + 2 * (o.rounds - 1))
     if {"relay", "ttft"} & set(o.sections):
-        steps += 2 + (2 * warm if "relay" in o.sections else 0)
+        steps += 2 + (4 * warm if "relay" in o.sections else 0)
         steps += 2 if "ttft" in o.sections else 0
     if "paced" in o.sections:
         steps += 2
@@ -812,6 +843,11 @@ def report(r: Results, o: Options) -> str:
         lines.append(
             f"| {'ours relaying the fast upstream':<41} | {_num(r.relay_chat):>16} | "
             f"{_num(r.relay_stream):>18} |"
+        )
+    if r.relay_v1_stream is not None:
+        lines.append(
+            f"| {'ours relaying it on /v1 (OpenAI surface)':<41} | {_num(r.relay_v1_chat):>16} | "
+            f"{_num(r.relay_v1_stream):>18} |"
         )
     lines.append("")
     if r.chat_rounds:

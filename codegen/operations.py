@@ -56,6 +56,8 @@ class StreamSpec:
     end_event: str | None  # the event that ends the stream normally, if any
     end_sentinel: str | None  # data-only streams: the data line that ends it, e.g. [DONE]
     error_event: str | None  # the event whose data is a problem
+    # The class of that event; in a data-only stream it shares the event name `message`.
+    error_class: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,16 @@ class OperationSpec:
     problem_types: frozenset[str]
     secured: bool
     stream: StreamSpec | None
+    # The 200 documents both JSON and a stream: the handler answers with either.
+    json_or_stream: bool = False
+    # The one schema and media type of every error response; None: none documented.
+    error_type: str | None = None
+    error_media_type: str | None = None
+    # The request body's schema keeps fields it does not name: the handler gets its bytes too.
+    raw_body: bool = False
+    # Answer and event schemas that keep fields they do not name: a Struct would drop
+    # those, so a handler may give such JSON already encoded (msgspec.Raw), e.g. relayed.
+    open_types: frozenset[str] = frozenset()
 
     @property
     def prefix(self) -> str:
@@ -109,7 +121,19 @@ class OperationSpec:
 
     @property
     def media_type(self) -> str | None:
-        return EVENT_STREAM if self.stream else self.responses[0].media_type
+        if self.stream and not self.json_or_stream:
+            return EVENT_STREAM
+        return self.responses[0].media_type
+
+    @property
+    def streams(self) -> bool:
+        """Whether every answer is a stream (one that may also answer JSON does not)."""
+        return self.stream is not None and not self.json_or_stream
+
+    @property
+    def event_type(self) -> str:
+        """The union of a stream's events."""
+        return f"{self.prefix}Event"
 
     @property
     def events(self) -> tuple[StreamEvent, ...]:
@@ -118,8 +142,8 @@ class OperationSpec:
     @property
     def response_type(self) -> str:
         """What the handler returns (for a stream: the type of each event)."""
-        if self.stream:
-            return f"{self.prefix}Event"
+        if self.stream and not self.json_or_stream:
+            return self.event_type
         if self.answers_choose:
             return " | ".join(str(r.class_name) for r in self.responses)
         return self.responses[0].body_type or "None"
@@ -158,6 +182,7 @@ def _read_operation(spec: Spec, path: str, method: str, op: dict[str, Any]) -> O
 
     request_type = None
     body_required = False
+    raw_body = False
     if "requestBody" in op:
         body = resolve_ref(spec, op["requestBody"])
         content = body.get("content", {})
@@ -165,6 +190,8 @@ def _read_operation(spec: Spec, path: str, method: str, op: dict[str, Any]) -> O
             raise SpecError(f"{where}: request bodies must be {JSON} only, got {sorted(content)}")
         request_type = python_type(spec, content[JSON].get("schema"), f"{where} request body")
         body_required = body.get("required", False) is True
+        schema = content[JSON].get("schema")
+        raw_body = resolve_ref(spec, schema).get("additionalProperties") is True
 
     responses: dict[Any, Any] = op.get("responses", {})
     for status in responses:
@@ -181,18 +208,28 @@ def _read_operation(spec: Spec, path: str, method: str, op: dict[str, Any]) -> O
     if not success:
         raise SpecError(f"{where}: no success response (2xx)")
     problem_types = _problem_types(spec, responses, error_statuses, where)
+    error_type, error_media_type = _error_schema(spec, responses, error_statuses, where)
 
     stream = None
+    json_or_stream = False
     read: list[ResponseSpec] = []
     for status in success:
         response = resolve_ref(spec, responses.get(str(status), responses.get(status)))
         content = response.get("content") or {}
         if EVENT_STREAM in content:
-            if len(success) > 1 or set(content) != {EVENT_STREAM}:
-                raise SpecError(f"{where}: a {EVENT_STREAM} answer must be the only success")
-            stream = _read_stream(spec, operation_id, content[EVENT_STREAM], problem_types, where)
+            json_or_stream = set(content) == {JSON, EVENT_STREAM}
+            if len(success) > 1 or (set(content) != {EVENT_STREAM} and not json_or_stream):
+                raise SpecError(
+                    f"{where}: a {EVENT_STREAM} answer must be the only success, "
+                    f"alone or beside {JSON}"
+                )
+            stream = _read_stream(
+                spec, operation_id, content[EVENT_STREAM], problem_types, error_type, where
+            )
+            if json_or_stream:
+                response = {**response, "content": {JSON: content[JSON]}}
         read.append(_read_response(spec, operation_id, status, response, where))
-    if stream is None and len(read) == 1 and not read[0].headers:
+    if (stream is None or json_or_stream) and len(read) == 1 and not read[0].headers:
         read = [_without_class(read[0])]
 
     security = op.get("security", spec.get("security")) or []
@@ -217,6 +254,28 @@ def _read_operation(spec: Spec, path: str, method: str, op: dict[str, Any]) -> O
         problem_types=problem_types,
         secured=bool(security) and all(requirement for requirement in security),
         stream=stream,
+        json_or_stream=json_or_stream,
+        error_type=error_type,
+        error_media_type=error_media_type,
+        raw_body=raw_body,
+        # A problem event is written by the server itself, never relayed.
+        open_types=_open_types(
+            spec,
+            problem_types,
+            [r.body_type or "" for r in read]
+            + [e.data_type for e in (stream.events if stream else ())],
+        ),
+    )
+
+
+def _open_types(spec: Spec, problem_types: frozenset[str], type_names: list[str]) -> frozenset[str]:
+    schemas = spec.get("components", {}).get("schemas", {})
+    return frozenset(
+        name
+        for name in type_names
+        if name in schemas
+        and name not in problem_types
+        and schemas[name].get("additionalProperties", True) is not False
     )
 
 
@@ -235,6 +294,20 @@ def _problem_types(
         if media is not None:
             names.add(schema_name(media.get("schema"), f"{where} {status}"))
     return frozenset(names)
+
+
+def _error_schema(
+    spec: Spec, responses: dict[Any, Any], statuses: tuple[int, ...], where: str
+) -> tuple[str | None, str | None]:
+    """The one schema, and media type, of the operation's error bodies: it decides their shape."""
+    found: set[tuple[str, str]] = set()
+    for status in statuses:
+        response = resolve_ref(spec, responses.get(str(status), responses.get(status)))
+        for media_type, media in (response.get("content") or {}).items():
+            found.add((schema_name(media.get("schema"), f"{where} {status}"), media_type))
+    if len(found) > 1:
+        raise SpecError(f"{where}: error responses mix bodies {sorted(found)}; use one schema")
+    return next(iter(found), (None, None))
 
 
 def _read_response(
@@ -296,7 +369,7 @@ def _read_parameters(
     read = [_read_parameter(spec, p, where) for p in declared.values()]
     read.sort(key=lambda p: PARAMETER_LOCATIONS.index(p.location))
     fields = [p.field for p in read]
-    if len(set(fields)) != len(fields) or "body" in fields:
+    if len(set(fields)) != len(fields) or {"body", "raw_body"} & set(fields):
         raise SpecError(f"{where}: parameters {fields} do not make distinct Python names")
     return tuple(read)
 
@@ -415,6 +488,7 @@ def _read_stream(
     operation_id: str,
     media: dict[str, Any],
     problem_types: frozenset[str],
+    error_type: str | None,
     where: str,
 ) -> StreamSpec:
     """The events of a stream, from an itemSchema in any of the common styles.
@@ -471,21 +545,47 @@ def _read_stream(
             raise SpecError(
                 f"{where}: {STREAM_END_EXTENSION} {end!r} is none of the events {names}"
             )
-        errors = [e.event for e in events if e.data_type in problem_types]
+        errors = [e for e in events if e.data_type in problem_types]
         if len(errors) > 1:
-            raise SpecError(f"{where}: more than one event carries a problem: {errors}")
-        return StreamSpec(events, True, end, None, errors[0] if errors else None)
+            names = [e.event for e in errors]
+            raise SpecError(f"{where}: more than one event carries a problem: {names}")
+        error = errors[0] if errors else None
+        return StreamSpec(
+            events,
+            True,
+            end,
+            None,
+            error.event if error else None,
+            error.class_name if error else None,
+        )
 
-    if len(data_only_types) != 1 or len(sentinels) > 1:
+    # Data-only: one JSON schema for the events, and optionally the operation's own error
+    # schema for the one that ends the stream with a failure (as OpenAI's streams do).
+    failures = [t for t in data_only_types if t == error_type or t in problem_types]
+    data_types = [t for t in data_only_types if t not in failures]
+    if len(data_types) != 1 or len(sentinels) > 1 or len(failures) > 1:
         raise SpecError(
-            f"{where}: a data-only stream needs one JSON data schema and at most one sentinel"
+            f"{where}: a data-only stream needs one JSON data schema, at most one error "
+            "schema (the operation's) and at most one sentinel"
         )
     end = media.get(STREAM_END_EXTENSION, sentinels[0] if sentinels else None)
     if end is not None and end not in sentinels:
         raise SpecError(f"{where}: {STREAM_END_EXTENSION} {end!r} is not the stream's sentinel")
-    event = StreamEvent(f"{prefix}{pascal_case(DEFAULT_EVENT)}", DEFAULT_EVENT, data_only_types[0])
-    error = DEFAULT_EVENT if event.data_type in problem_types else None
-    return StreamSpec((event,), False, None, end, error)
+    event = StreamEvent(f"{prefix}{pascal_case(DEFAULT_EVENT)}", DEFAULT_EVENT, data_types[0])
+    if not failures:
+        return StreamSpec((event,), False, None, end, None)
+    failure = StreamEvent(f"{prefix}Error", DEFAULT_EVENT, failures[0])
+    return StreamSpec((event, failure), False, None, end, DEFAULT_EVENT, failure.class_name)
+
+
+def require_distinct_event_names(op: OperationSpec) -> None:
+    """The SDKs decode a stream's events by name: a data-only stream with an error schema,
+    whose events all arrive as `message`, is served but not yet streamed by them."""
+    names = [event.event for event in op.events]
+    if len(set(names)) != len(names):
+        raise SpecError(
+            f"{op.operation_id}: the SDKs cannot stream a data-only stream with an error schema"
+        )
 
 
 def _data_alternatives(spec: Spec, data: dict[str, Any], where: str) -> list[tuple[str, str]]:
@@ -517,7 +617,7 @@ def render_operations(operations: list[OperationSpec]) -> str:
     public = ["OPERATIONS", "Answer", "Operation", "Operations", "Parameter", "Stream"]
     for op in operations:
         if op.stream:
-            public += [op.response_type, *(event.class_name for event in op.events)]
+            public += [op.event_type, *(event.class_name for event in op.events)]
         if op.parameters_class:
             public.append(op.parameters_class)
         if op.answers_choose:
@@ -607,6 +707,13 @@ _RUNTIME_TYPES = [
     "    stream: Stream | None",
     "    error_statuses: tuple[int, ...]",
     "    secured: bool",
+    "    # The 200 is JSON or a stream, as the handler chooses by what it returns.",
+    "    json_or_stream: bool",
+    "    # The model every error body of the operation is; None: none is documented.",
+    "    error_type: type | None",
+    "    error_media_type: str | None",
+    "    # The handler also gets the body's bytes: its schema keeps fields it does not name.",
+    "    raw_body: bool",
     "",
 ]
 
@@ -615,6 +722,7 @@ def _types(op: OperationSpec) -> list[str]:
     found = [p.annotation for p in op.parameters] + [op.request_type or ""]
     found += [r.body_type or "" for r in op.responses]
     found += [e.data_type for e in op.events]
+    found += [op.error_type or ""]
     return found
 
 
@@ -633,12 +741,26 @@ def _signature(op: OperationSpec) -> str:
     params = ["self", *path]
     if op.request_type:
         params.append(f"body: {op.request_type}" + ("" if op.body_required else " | None"))
+    if op.raw_body:
+        rest.append("raw_body: bytes")
     if rest:
         params += ["*", *rest]
     joined = ", ".join(params)
-    if op.stream:
-        return f"def {op.method_name}({joined}) -> AsyncIterator[{op.response_type}]:"
-    return f"async def {op.method_name}({joined}) -> {op.response_type}:"
+    if op.stream and not op.json_or_stream:
+        return f"def {op.method_name}({joined}) -> AsyncIterator[{op.event_type}]:"
+    answer = op.response_type
+    if not op.answers_choose and op.responses[0].body_type:
+        answer = _or_raw(answer, op)
+    if op.json_or_stream:
+        answer += f" | AsyncIterator[{op.event_type}]"
+    return f"async def {op.method_name}({joined}) -> {answer}:"
+
+
+def _or_raw(type_expression: str, op: OperationSpec) -> str:
+    """An open schema's type, or the same JSON already encoded (a relay's upstream bytes)."""
+    return (
+        f"{type_expression} | msgspec.Raw" if type_expression in op.open_types else type_expression
+    )
 
 
 def _render_parameters(op: OperationSpec) -> list[str]:
@@ -669,7 +791,7 @@ def _render_answers(op: OperationSpec) -> list[str]:
             f"    status: ClassVar[int] = {r.status}",
         ]
         if r.body_type:
-            out.append(f"    body: {r.body_type}")
+            out.append(f"    body: {_or_raw(r.body_type, op)}")
         required = [h for h in r.headers if h.required]
         optional = [h for h in r.headers if not h.required]
         out += [f"    {h.field}: {h.annotation}" for h in required]
@@ -691,11 +813,11 @@ def _render_events(op: OperationSpec) -> list[str]:
             f'    """The `{event.event}` event of `{op.operation_id}`."""',
             "",
             f"    sse_prefix: ClassVar[bytes] = {prefix.encode()!r}",
-            f"    data: {event.data_type}",
+            f"    data: {_or_raw(event.data_type, op)}",
             "",
         ]
     union = " | ".join(event.class_name for event in op.events)
-    return [*out, "", f"{op.response_type}: TypeAlias = {union}", ""]
+    return [*out, "", f"{op.event_type}: TypeAlias = {union}", ""]
 
 
 def _render_operation(op: OperationSpec) -> list[str]:
@@ -711,12 +833,12 @@ def _render_operation(op: OperationSpec) -> list[str]:
         answers.append(f"Answer({r.status}, {r.media_type!r}, {answer_class}, {headers!r}),")
     stream = "None"
     if op.stream:
-        error = next((e.class_name for e in op.events if e.event == op.stream.error_event), None)
+        error = op.stream.error_class
         end = f"data: {op.stream.end_sentinel}\n\n".encode() if op.stream.end_sentinel else b""
         stream = f"Stream({error}, {op.stream.end_event!r}, {end!r})"
     response_type = (
         op.response_type
-        if op.stream or op.answers_choose
+        if (op.stream and not op.json_or_stream) or op.answers_choose
         else (op.responses[0].body_type or "None")
     )
     return [
@@ -735,6 +857,10 @@ def _render_operation(op: OperationSpec) -> list[str]:
         f"        stream={stream},",
         f"        error_statuses={op.error_statuses!r},",
         f"        secured={op.secured!r},",
+        f"        json_or_stream={op.json_or_stream!r},",
+        f"        error_type={op.error_type},",
+        f"        error_media_type={op.error_media_type!r},",
+        f"        raw_body={op.raw_body!r},",
         "    ),",
     ]
 

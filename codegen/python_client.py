@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from .models import generate_models
-from .operations import OperationSpec, ParameterSpec, read_operations
+from .operations import (
+    OperationSpec,
+    ParameterSpec,
+    read_operations,
+    require_distinct_event_names,
+)
 from .spec import PY_HEADER, Spec, SpecError, resolve_ref, schema_name
 from .tools import Toolchain
 
@@ -105,6 +110,9 @@ def param_type(spec: Spec, schema: Any, where: str) -> str:
         if isinstance(schema.get(union), list):
             return " | ".join(param_type(spec, member, where) for member in schema[union])
     kind = schema.get("type")
+    if isinstance(kind, list):  # `type: [string, "null"]`: each type, null as None
+        kinds = [param_type(spec, {**schema, "type": k}, where) for k in kind if k != "null"]
+        return " | ".join([*kinds, *(["None"] if "null" in kind else [])]) or "None"
     if kind == "array":
         return f"Sequence[{param_type(spec, schema.get('items'), where)}]"
     if kind == "object":
@@ -326,9 +334,27 @@ def _render_stream_operation(op: OperationSpec) -> list[str]:
         f"    error_events=frozenset({{{', '.join(json.dumps(e) for e in errors)}}}),",
         f"    end_event={_optional(op.stream.end_event)},",
         f"    end_sentinel={_optional(op.stream.end_sentinel)},",
-        "    decode_error=decode_error_body,",
+        f"    decode_error={_error_decoder_of(op)},",
         ")",
     ]
+
+
+def _streams(op: OperationSpec) -> bool:
+    """Whether the SDK streams the operation; one that may answer JSON is called for JSON."""
+    if not op.streams:
+        return False
+    require_distinct_event_names(op)
+    return True
+
+
+def _error_decoder(schema: str) -> str:
+    return f"_decode_{schema}"
+
+
+def _error_decoder_of(op: OperationSpec) -> str:
+    """The decoder of the operation's problem schema; None where its errors are not problems."""
+    error_type = op.error_type or next(iter(sorted(op.problem_types)), None)
+    return _error_decoder(error_type) if error_type in op.problem_types else "None"
 
 
 def _optional(value: str | None) -> str:
@@ -336,6 +362,8 @@ def _optional(value: str | None) -> str:
 
 
 def render_client(spec: Spec, operations: list[OperationSpec]) -> str:
+    # RFC 9457 problems are what `APIStatusError.problem` holds; an operation whose errors
+    # are another shape (OpenAI's envelope on /v1) leaves it None and keeps the raw response.
     problem_types = sorted({t for op in operations for t in op.problem_types})
     error_body = " | ".join(problem_types) or "object"
     out = [
@@ -358,21 +386,24 @@ def render_client(spec: Spec, operations: list[OperationSpec]) -> str:
         "from .models import *  # noqa: F403",
         "from .params import *  # noqa: F403",
         "",
-        "# The schema of the contract's error bodies, as `APIStatusError.problem` holds it.",
+        "# The schemas of the contract's error bodies, as `APIStatusError.problem` holds them.",
         f"ErrorBody: TypeAlias = {error_body}",
         "",
-        "",
-        "def decode_error_body(data: bytes | str) -> ErrorBody:",
-        "    return msgspec.json.decode(data, type=ErrorBody)",
-        "",
     ]
+    for name in problem_types:
+        out += [
+            "",
+            f"def {_error_decoder(name)}(data: bytes | str) -> {name}:",
+            f"    return msgspec.json.decode(data, type={name})",
+            "",
+        ]
     for op in operations:
-        if op.stream:
+        if _streams(op):
             out += _render_stream_events(op)
         elif op.answers_choose:
             out += _render_answer_classes(op)
     for op in operations:
-        if op.stream:
+        if _streams(op):
             out += _render_stream_operation(op)
         else:
             out += _render_answer_reader(op)
@@ -380,7 +411,7 @@ def render_client(spec: Spec, operations: list[OperationSpec]) -> str:
                 "",
                 f"_{op.method_name.upper()}: Final[Endpoint[{_answer_type(op)}]] = Endpoint(",
                 f"    {json.dumps(op.operation_id)}, {json.dumps(op.http_method)},",
-                f"    {json.dumps(op.path)}, _{op.method_name}_answer,",
+                f"    {json.dumps(op.path)}, _{op.method_name}_answer, {_error_decoder_of(op)},",
                 ")",
             ]
     for flavour in ("sync", "async"):
@@ -402,9 +433,6 @@ def _render_client_class(spec: Spec, operations: list[OperationSpec], flavour: s
         "",
         f"class {name}({base}):",
         f'    """{doc}"""',
-        "",
-        "    def _decode_error_body(self, data: bytes) -> ErrorBody:",
-        "        return decode_error_body(data)",
     ]
     for op in operations:
         args, spread = _arguments(spec, op)
@@ -417,7 +445,7 @@ def _render_client_class(spec: Spec, operations: list[OperationSpec], flavour: s
         if op.request_type is not None:
             call.append(f"body={_mapping(args, 'body')}" if spread else "body=body")
         constant = f"_{op.method_name.upper()}"
-        if op.stream:
+        if _streams(op):
             out += [
                 "",
                 f"    def {op.method_name}({params}) -> {stream}[{op.response_type}]:",
@@ -446,7 +474,7 @@ def render_package_init(spec: Spec, operations: list[OperationSpec], model_names
         "._generated.client": ["AsyncClient", "Client", "ErrorBody"],
     }
     for op in operations:
-        if op.stream:
+        if _streams(op):
             generated["._generated.client"] += [
                 op.response_type,
                 *(e.class_name for e in op.events),

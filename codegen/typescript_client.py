@@ -227,7 +227,7 @@ class _Surface:
 
     @property
     def result_type(self) -> str:
-        if self.op.stream:
+        if self.op.streams:
             return self.op.response_type
         if self.op.answers_choose:
             return f"{self.prefix}Result"
@@ -272,7 +272,7 @@ class _Surface:
             f"/** The argument of `{self.name}`: its parameters and its body's properties. */",
             f"export type {self.args_type} = {' & '.join(parts) if parts else 'NoArguments'};",
         ]
-        if self.op.answers_choose and not self.op.stream:
+        if self.op.answers_choose and not self.op.streams:
             for r in self.op.responses:
                 fields = [f"status: {r.status}"]
                 if r.body_type is not None:
@@ -296,7 +296,7 @@ class _Surface:
 
     def exported_names(self) -> list[str]:
         names = [self.args_type]
-        if self.op.answers_choose and not self.op.stream:
+        if self.op.answers_choose and not self.op.streams:
             names += [str(r.class_name) for r in self.op.responses] + [self.result_type]
         return names
 
@@ -304,7 +304,7 @@ class _Surface:
         optional = "" if self.args_required else "?"
         returns = (
             f"AsyncIterable<{self.result_type}>"
-            if self.op.stream
+            if self.op.streams
             else f"Promise<{self.result_type}>"
         )
         doc = [
@@ -313,7 +313,7 @@ class _Surface:
             "   *",
             f"   * `{self.op.http_method} {self.op.path}`",
         ]
-        if self.op.stream:
+        if self.op.streams:
             doc.append("   * The request is sent when iteration starts.")
         if self.op.error_statuses:
             statuses = ", ".join(str(s) for s in self.op.error_statuses)
@@ -338,7 +338,7 @@ class _Surface:
             answers.append(
                 f"{{ status: {r.status}, body: {json.dumps(body)}, headers: [{headers}] }}"
             )
-        stream = f"{op.operation_id}Operation" if op.stream else "null"
+        stream = f"{op.operation_id}Operation" if op.streams else "null"
         return [
             f"  {self.name}: {{",
             f"    operationId: {_ts_string(op.operation_id)},",
@@ -348,7 +348,7 @@ class _Surface:
             f"    body: {json.dumps(self.body_mode)},",
             f"    bodyRequired: {json.dumps(op.body_required)},",
             f"    answers: [{', '.join(answers)}],",
-            f"    choose: {json.dumps(op.answers_choose and not op.stream)},",
+            f"    choose: {json.dumps(op.answers_choose and not op.streams)},",
             f"    errors: [{', '.join(str(s) for s in op.error_statuses)}],",
             f"    stream: {stream},",
             "  },",
@@ -377,7 +377,7 @@ def render_typescript_client(spec: Spec, operations: list[OperationSpec]) -> str
     text = "\n".join(body)
     words = set(re.findall(r"[A-Za-z_$][\w$]*", text))
     models = sorted(words.intersection(model_names(spec)))
-    streams = [s.op for s in surfaces if s.op.stream]
+    streams = [s.op for s in surfaces if s.op.streams]
     stream_names = ["type StreamOperation"]
     stream_names += [f"type {op.response_type}" for op in streams]
     stream_names += [f"{op.operation_id}Operation" for op in streams]
@@ -406,8 +406,8 @@ def _check_names(spec: Spec, surfaces: list[_Surface]) -> None:
         if s.name in methods:
             raise SpecError(f"{s.where}: {s.name!r} is also the method of {methods[s.name]}")
         methods[s.name] = s.op.operation_id
-        streamed = [s.op.response_type, f"{s.op.operation_id}Operation"] if s.op.stream else []
-        if s.op.stream and s.op.request_type is not None:
+        streamed = [s.op.response_type, f"{s.op.operation_id}Operation"] if s.op.streams else []
+        if s.op.streams and s.op.request_type is not None:
             streamed.append(f"{pascal_case(s.op.operation_id)}Request")
         for name in [*s.exported_names(), *streamed]:
             if name in owners:

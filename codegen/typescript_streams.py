@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from .operations import EVENT_STREAM, OperationSpec
+from .operations import EVENT_STREAM, OperationSpec, require_distinct_event_names
 from .spec import TS_HEADER, SpecError, pascal_case
 
 __all__ = ["render_typescript_streams"]
@@ -25,6 +25,8 @@ def _descriptor_name(op: OperationSpec) -> str:
 
 def render_typescript_streams(operations: list[OperationSpec]) -> str:
     streams = [op for op in operations if op.media_type == EVENT_STREAM]
+    for op in streams:
+        require_distinct_event_names(op)
     out = [
         TS_HEADER,
         "// The typed events of each Server-Sent Events operation, linked by event name to the",

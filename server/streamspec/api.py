@@ -10,17 +10,26 @@ from typing import Any
 import msgspec
 
 from streamspec._generated.models import (
+    ChatCompletion,
     ChatRequest,
     ChatResponse,
+    CreateChatCompletionRequest,
     Health,
     Model,
     ModelList,
+    OpenAIModel,
+    OpenAIModelList,
     Status,
 )
-from streamspec._generated.operations import Operations, StreamChatDone, StreamChatEvent
+from streamspec._generated.operations import (
+    CreateChatCompletionEvent,
+    Operations,
+    StreamChatDone,
+    StreamChatEvent,
+)
 from streamspec.asgi import aclose
 from streamspec.callers import current_caller
-from streamspec.errors import NotFound
+from streamspec.errors import ModelNotFound, NotFound
 from streamspec.metrics import Metrics
 from streamspec.providers import Provider
 from streamspec.runtime import asgi_server_name
@@ -64,6 +73,22 @@ class ChatAPI(Operations):
         raise NotFound(
             f"The provider offers no model {model_id!r}; listModels names those it does."
         )
+
+    async def create_chat_completion(
+        self, body: CreateChatCompletionRequest, *, raw_body: bytes
+    ) -> ChatCompletion | msgspec.Raw | AsyncIterator[CreateChatCompletionEvent]:
+        if body.stream is True:
+            return self._provider.stream_openai(body, raw_body)
+        return await self._provider.complete_openai(body, raw_body)
+
+    async def list_openai_models(self) -> OpenAIModelList:
+        return await self._provider.list_openai_models()
+
+    async def retrieve_openai_model(self, model: str) -> OpenAIModel:
+        for offered in (await self._provider.list_openai_models()).data:
+            if offered.id == model:
+                return offered
+        raise ModelNotFound(f"The model `{model}` does not exist.")
 
 
 class _CountingTokens:

@@ -10,12 +10,11 @@ import httpx
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.enums import HttpMethod
-from litestar.middleware import DefineMiddleware
 from litestar.plugins import PluginProtocol
 from litestar.types import Method, Middleware
 
 from streamspec._generated.operations import OPERATIONS, Operations
-from streamspec.access import AccessMiddleware, logging_unrouted
+from streamspec.access import observe_requests
 from streamspec.admission import Admission, StreamSlots
 from streamspec.api import ChatAPI
 from streamspec.auth_failures import FailedAuthBudget
@@ -119,15 +118,8 @@ def create_app(
                 middleware=[RequestIdMiddleware, HeadWithoutBody],
             ),
         ],
-        middleware=[
-            DefineMiddleware(AccessMiddleware, metrics=metrics, access_log=settings.access_log),
-            *middleware,
-        ],
-        exception_handlers={
-            Exception: logging_unrouted(
-                exception_handlers[Exception], metrics, access_log=settings.access_log
-            )
-        },
+        middleware=list(middleware),
+        exception_handlers=exception_handlers,
         plugins=[*tracing_plugins(settings.tracing), *plugins],
         lifespan=[lifespan],
         openapi_config=None,
@@ -137,6 +129,7 @@ def create_app(
     route_asgi_path_parameters(app)
     vary_on_origin(app)
     refuse_ambiguous_requests(app)
+    observe_requests(app, metrics, access_log=settings.access_log)
     return app
 
 

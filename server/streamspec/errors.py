@@ -5,6 +5,7 @@ ProblemError                     an error with a problem body
  │    └── IncompleteBody         400: the body ended early, or its chunked framing is broken
  ├── Unauthorized                401: missing or unknown API key
  ├── NotFound                    404: a handler found nothing by that name
+ │    └── ModelNotFound          404: the provider offers no such model
  ├── MethodNotAllowed            405: the path answers another method
  ├── RequestTimeout              408: the body came too slowly
  ├── ContentTooLarge             413: the body is over the cap
@@ -13,10 +14,17 @@ ProblemError                     an error with a problem body
  ├── RateLimited                 429: the caller's request budget is spent
  ├── TooManyStreams              429: the caller holds too many open streams
  ├── ShuttingDown                503: in a stream's `error` event, after the shutdown grace
+ ├── UpstreamRejected            400: the provider refused the request itself, with its
+ │    │                          message (an unknown model, a bad parameter)
+ │    ├── UpstreamRejectedNotFound   404, as the provider said
+ │    └── UpstreamRejectedInvalid    422, as the provider said
  └── UpstreamError               faults of the provider
       ├── UpstreamUnavailable    502: 5xx, refused credentials, unreadable answer
       ├── UpstreamRateLimited    429: the provider's own limit, with its Retry-After
       └── UpstreamTimeout        504: no answer in time
+
+Each error may also name the request field at fault (`param`) and a machine-readable
+`code`, for the surfaces whose error schema carries them (OpenAI's envelope).
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ __all__ = [
     "IncompleteBody",
     "InvalidBody",
     "MethodNotAllowed",
+    "ModelNotFound",
     "NotFound",
     "ProblemError",
     "RateLimited",
@@ -50,6 +59,9 @@ __all__ = [
     "UnsupportedMediaType",
     "UpstreamError",
     "UpstreamRateLimited",
+    "UpstreamRejected",
+    "UpstreamRejectedInvalid",
+    "UpstreamRejectedNotFound",
     "UpstreamTimeout",
     "UpstreamUnavailable",
     "ValidationFailed",
@@ -64,6 +76,7 @@ logger = logging.getLogger("streamspec.errors")
 class ProblemError(Exception):
     status: ClassVar[int] = 500
     type: ClassVar[str] = "about:blank"
+    code: str | None = None  # machine-readable, e.g. `model_not_found`
 
     def __init__(
         self,
@@ -105,6 +118,10 @@ class NotFound(ProblemError):
     status = 404
 
 
+class ModelNotFound(NotFound):
+    code = "model_not_found"
+
+
 class MethodNotAllowed(ProblemError):
     status = 405
 
@@ -144,6 +161,43 @@ class TooManyStreams(ProblemError):
 class ShuttingDown(ProblemError):
     status = 503
     type = "urn:streamspec:problem:shutting-down"
+
+
+class UpstreamRejected(ProblemError):
+    """The provider refused the request as a client error; `detail` is its own message,
+    and `kind`, `param` and `code` are its own when it gave them. `rejected` picks the
+    class of the provider's status: 400 here, 404 and 422 below."""
+
+    status = 400
+    type = "urn:streamspec:problem:upstream-rejected"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        kind: str | None = None,
+        param: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.param = param
+        self.code = code
+
+    @staticmethod
+    def rejected(status: int, detail: str, **fields: str | None) -> UpstreamRejected:
+        kind = {404: UpstreamRejectedNotFound, 422: UpstreamRejectedInvalid}.get(
+            status, UpstreamRejected
+        )
+        return kind(detail, **fields)
+
+
+class UpstreamRejectedNotFound(UpstreamRejected):
+    status = 404
+
+
+class UpstreamRejectedInvalid(UpstreamRejected):
+    status = 422
 
 
 class UpstreamError(ProblemError):

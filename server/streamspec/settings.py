@@ -49,9 +49,11 @@ class Settings:
     """`STREAMSPEC_LOG_FORMAT`: `text` (one readable line per record) or `json` (one JSON
     object per line, with the request id, for log collectors)."""
 
-    access_log: bool = True
+    access_log: bool = False
     """`STREAMSPEC_ACCESS_LOG`: one line per request with its method, path, status,
-    duration, request id and caller (a hash of the API key, never the key)."""
+    duration, request id and caller (a hash of the API key, never the key). Off by
+    default, as granian's own: Python's logging makes it the dearest step of an echo
+    chat (see docs/benchmarks.md), and /metrics counts every request anyway."""
 
     tracing: bool = False
     """`STREAMSPEC_TRACING`: trace every request through Litestar's OpenTelemetry plugin,

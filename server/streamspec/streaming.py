@@ -17,7 +17,6 @@ from typing import Any, TypeVar, cast
 import msgspec
 from litestar.types import Receive, Scope, Send
 
-from streamspec._generated.models import Problem
 from streamspec.asgi import aclose
 from streamspec.errors import ClientDisconnected, ShuttingDown, problem_for
 from streamspec.interrupts import Interrupt
@@ -175,7 +174,7 @@ class EventStream:
         self,
         first: Any,
         events: AsyncIterator[Any],
-        error_event: Callable[[Problem], Any] | None,
+        error_event: Callable[[Exception, str], Any] | None,
         keepalive_seconds: float,
         shutdown: Shutdown | None = None,
         headers: list[tuple[bytes, bytes]] | None = None,
@@ -213,12 +212,12 @@ class EventStream:
             try:
                 await self._relay(send, loop)
             except Exception as exc:
-                problem, _ = problem_for(exc, request_id)
                 if self._error_event is None:  # the contract gives the stream no way to say
+                    problem, _ = problem_for(exc, request_id)
                     logger.warning("stream ended early: %s %s", problem.status, problem.detail)
                     await self._send_body(send, loop, b"", True)
                 else:
-                    event = encode_event(self._error_event(problem))
+                    event = encode_event(self._error_event(exc, request_id))
                     await self._send_body(send, loop, event, True)
         except asyncio.CancelledError:
             if not self._left.caused():

@@ -20,9 +20,18 @@ malformed chunk. The request's `model` picks the behaviour:
                          event split across two writes: the reply must still arrive intact
     fault-u2028          a reply holding raw U+2028/U+2029 inside its JSON strings
     fault-bad-utf8       stream two pieces, then bytes that are not UTF-8
+    fault-422            answer 422, as fault-404 does
+    missing-model        404 with OpenAI's envelope and code model_not_found
+    invalid-model        400 as LiteLLM words it, with the caller's bearer token in the
+                         message (a gateway must scrub it)
+
+A request with `tools` is answered with a call of the first tool, its arguments
+streamed in pieces. Chunks carry `id`, `created`, `system_fingerprint`, `logprobs`
+and a vendor field, `x_fake`; the usage chunk comes only with
+`stream_options.include_usage`, as OpenAI sends it.
 
 `GET .../models` lists fake-small and fake-large. `GET /_stats` reports what it has
-seen, for tests that check the relay.
+seen (each chat's body among it), for tests that check the relay.
 Run: python -m tests.fakes.upstream [--port N]; it prints "listening on <port>".
 """
 
@@ -40,10 +49,12 @@ from typing import Any
 
 _PIECE = re.compile(r"\S+\s*|\s+")
 _STATUS_TEXT = {
-    200: "OK", 307: "Temporary Redirect", 401: "Unauthorized", 403: "Forbidden",
-    404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
-    503: "Service Unavailable",
+    200: "OK", 307: "Temporary Redirect", 400: "Bad Request", 401: "Unauthorized",
+    403: "Forbidden", 404: "Not Found", 422: "Unprocessable Content", 429: "Too Many Requests",
+    500: "Internal Server Error", 503: "Service Unavailable",
 }  # fmt: skip
+TOOL_ARGUMENTS = '{"city": "Paris", "unit": "celsius"}'
+FINGERPRINT = "fp_fake"
 
 
 FAKE_MODELS = {
@@ -62,6 +73,7 @@ class Stats:
     authorizations: list[str] = field(default_factory=list)
     cookies: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    bodies: list[dict[str, Any]] = field(default_factory=list)
     model_listings: int = 0
     closed_at: list[float] = field(default_factory=list)
 
@@ -119,10 +131,15 @@ class FakeUpstream:
         payload: dict[str, Any] = json.loads(body)
         model = str(payload.get("model", ""))
         self.stats.models.append(model)
+        self.stats.bodies.append(payload)
         reply = "fake reply to: " + _last_user_message(payload)
         if model == "fault-u2028":
             reply += " line\u2028separated\u2029paragraph"
-        return await self._answer(reader, writer, model, reply, stream=bool(payload.get("stream")))
+        refusal = _refusal(model, headers.get("authorization", ""))
+        if refusal is not None:
+            await _respond(writer, refusal[0], json.dumps(refusal[1]).encode())
+            return True
+        return await self._answer(reader, writer, model, reply, payload)
 
     async def _answer(
         self,
@@ -130,9 +147,10 @@ class FakeUpstream:
         writer: asyncio.StreamWriter,
         model: str,
         reply: str,
-        *,
-        stream: bool,
+        payload: dict[str, Any],
     ) -> bool:
+        stream = bool(payload.get("stream"))
+        tool = _first_tool(payload)
         if model == "fault-stall":
             await _until_closed(reader)
             return False
@@ -153,25 +171,62 @@ class FakeUpstream:
             await _respond(writer, 200, b'{"object": "not a completion"}')
             return True
         if not stream:
+            message: dict[str, Any] = {"role": "assistant", "content": reply}
+            if tool is not None:
+                message = {"role": "assistant", "content": None, "tool_calls": [_call(tool)]}
             completion = {
                 "id": "chatcmpl-fake",
                 "object": "chat.completion",
+                "created": 1700000000,
                 "model": model,
+                "system_fingerprint": FINGERPRINT,
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": reply},
-                        "finish_reason": "stop",
+                        "message": message,
+                        "logprobs": None,
+                        "finish_reason": "stop" if tool is None else "tool_calls",
                     }
                 ],
                 "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8},
+                "x_fake": {"served_by": "fake"},
             }
             await _respond(writer, 200, json.dumps(completion).encode())
             return True
-        return await self._stream(reader, writer, model, reply)
+        options = payload.get("stream_options") or {}
+        usage = bool(options.get("include_usage"))
+        if tool is not None:
+            return await self._stream_tool_call(writer, model, tool, usage=usage)
+        return await self._stream(reader, writer, model, reply, usage=usage)
+
+    async def _stream_tool_call(
+        self, writer: asyncio.StreamWriter, model: str, tool: str, *, usage: bool
+    ) -> bool:
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            b"transfer-encoding: chunked\r\n\r\n"
+        )
+        call = _call(tool)
+        first = {**call, "index": 0, "function": {"name": tool, "arguments": ""}}
+        opening = {"role": "assistant", "content": None, "tool_calls": [first]}
+        deltas: list[dict[str, Any]] = [opening]
+        for piece in (TOOL_ARGUMENTS[:9], TOOL_ARGUMENTS[9:20], TOOL_ARGUMENTS[20:]):
+            deltas.append({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+        for delta in deltas:
+            await _chunk(writer, _sse(_stream_chunk(model, {"delta": delta})))
+        await _chunk(
+            writer, _sse(_stream_chunk(model, {"delta": {}, "finish_reason": "tool_calls"}))
+        )
+        return await _finish_stream(writer, model, usage=usage)
 
     async def _stream(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, model: str, reply: str
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        model: str,
+        reply: str,
+        *,
+        usage: bool,
     ) -> bool:
         writer.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
@@ -202,18 +257,62 @@ class FakeUpstream:
                 continue
             if model == "fault-slow":
                 await asyncio.sleep(0.2)
-            await _chunk(writer, _sse({"model": model, "choices": [{"delta": {"content": piece}}]}))
+            await _chunk(writer, _sse(_stream_chunk(model, {"delta": {"content": piece}})))
         if model == "fault-no-done":
             await _chunk(writer, b"")
             return False
-        await _chunk(
-            writer, _sse({"model": model, "choices": [{"delta": {}, "finish_reason": "stop"}]})
-        )
-        usage = {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}
-        await _chunk(writer, _sse({"model": model, "choices": [], "usage": usage}))
-        await _chunk(writer, b"data: [DONE]\n\n")
-        await _chunk(writer, b"")
-        return True
+        await _chunk(writer, _sse(_stream_chunk(model, {"delta": {}, "finish_reason": "stop"})))
+        return await _finish_stream(writer, model, usage=usage)
+
+
+async def _finish_stream(writer: asyncio.StreamWriter, model: str, *, usage: bool) -> bool:
+    if usage:
+        counts = {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}
+        await _chunk(writer, _sse({**_stream_chunk(model, None), "usage": counts}))
+    await _chunk(writer, b"data: [DONE]\n\n")
+    await _chunk(writer, b"")
+    return True
+
+
+def _stream_chunk(model: str, choice: dict[str, Any] | None) -> dict[str, Any]:
+    """An OpenAI chunk with the fields a relay must keep; no choice: the usage chunk's []."""
+    choices = [] if choice is None else [{"index": 0, "logprobs": None, **choice}]
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": 1700000000,
+        "model": model,
+        "system_fingerprint": FINGERPRINT,
+        "choices": choices,
+        "x_fake": {"served_by": "fake"},
+    }
+
+
+def _first_tool(payload: dict[str, Any]) -> str | None:
+    tools = payload.get("tools") or []
+    return str(tools[0]["function"]["name"]) if tools else None
+
+
+def _call(tool: str) -> dict[str, Any]:
+    return {
+        "id": "call_fake",
+        "type": "function",
+        "function": {"name": tool, "arguments": TOOL_ARGUMENTS},
+    }
+
+
+def _refusal(model: str, authorization: str) -> tuple[int, dict[str, Any]] | None:
+    """How a provider refuses a model it does not serve, in two providers' words."""
+    if model == "missing-model":
+        message = f"The model `{model}` does not exist or you do not have access to it."
+        error = {"message": message, "type": "invalid_request_error", "param": None,
+                 "code": "model_not_found"}  # fmt: skip
+        return 404, {"error": error}
+    if model == "invalid-model":
+        token = authorization.removeprefix("Bearer ")
+        message = f"Invalid model name passed in model={model}. Call made with key={token}"
+        return 400, {"error": {"message": message, "type": None, "param": None, "code": "400"}}
+    return None
 
 
 async def _until_closed(reader: asyncio.StreamReader) -> None:

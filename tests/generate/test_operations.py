@@ -8,7 +8,9 @@ import pytest
 import yaml
 
 from codegen.operations import read_operations, render_operations
+from codegen.python_client import render_client
 from codegen.spec import Spec, SpecError
+from codegen.typescript_streams import render_typescript_streams
 from streamspec._generated import models, operations
 from streamspec._generated.operations import (
     OPERATIONS,
@@ -171,3 +173,85 @@ def test_protocol_has_one_method_per_operation_and_streams_are_not_coroutines() 
 
 def test_operations_module_is_byte_identical_across_renders(spec: Spec) -> None:
     assert render_operations(read_operations(spec)) == render_operations(read_operations(spec))
+
+
+def test_a_200_with_json_and_a_stream_is_one_operation_answering_either(spec: Spec) -> None:
+    source = render_operations(read_operations(spec))
+
+    assert (
+        "async def create_chat_completion(self, body: CreateChatCompletionRequest, *, "
+        "raw_body: bytes) -> ChatCompletion | msgspec.Raw | "
+        "AsyncIterator[CreateChatCompletionEvent]:"
+    ) in source
+    table = {op.operation_id: op for op in OPERATIONS}
+    chat = table["createChatCompletion"]
+    assert chat.json_or_stream
+    assert chat.media_type == "application/json"
+    assert chat.response_type is models.ChatCompletion
+    assert chat.stream is not None
+    assert chat.stream.end == b"data: [DONE]\n\n"
+    assert inspect.iscoroutinefunction(operations.Operations.create_chat_completion)
+
+
+def test_a_stream_beside_anything_but_json_is_refused(spec: Spec) -> None:
+    content = spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
+    content["text/plain"] = {"schema": {"type": "string"}}
+
+    with pytest.raises(SpecError, match=r"^createChatCompletion .*beside application/json$"):
+        read_operations(spec)
+
+
+def test_each_operation_names_the_schema_of_its_error_bodies(spec: Spec) -> None:
+    table = {op.operation_id: op for op in read_operations(spec)}
+
+    assert (table["createChat"].error_type, table["createChat"].error_media_type) == (
+        "Problem",
+        "application/problem+json",
+    )
+    chat = table["createChatCompletion"]
+    assert (chat.error_type, chat.error_media_type) == ("OpenAIErrorResponse", "application/json")
+
+
+def test_an_operation_whose_errors_mix_schemas_is_refused_in_one_line(spec: Spec) -> None:
+    responses = spec["paths"]["/v1/models"]["get"]["responses"]
+    responses["401"] = {"$ref": "#/components/responses/Unauthorized"}
+
+    refusal = r"^listOpenaiModels \(GET /v1/models\): error responses mix"
+    with pytest.raises(SpecError, match=refusal):
+        read_operations(spec)
+
+
+def test_only_open_schemas_may_be_answered_as_raw_json() -> None:
+    hints = inspect.get_annotations(operations.CreateChatCompletionMessage)
+    assert hints["data"] == models.ChatCompletionChunk | msgspec.Raw
+    assert inspect.get_annotations(StreamChatDelta)["data"] is models.ChatDelta
+    returns = inspect.signature(operations.Operations.create_chat).return_annotation
+    assert returns in ("ChatResponse", models.ChatResponse)
+
+
+def test_an_open_request_body_hands_the_handler_its_bytes() -> None:
+    signature = inspect.signature(operations.Operations.create_chat_completion)
+    assert signature.parameters["raw_body"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert "raw_body" not in inspect.signature(operations.Operations.create_chat).parameters
+
+
+def test_a_data_only_stream_may_name_its_error_schema_as_its_error_event(spec: Spec) -> None:
+    chat = {op.operation_id: op for op in read_operations(spec)}["createChatCompletion"]
+
+    assert chat.stream is not None
+    assert [e.data_type for e in chat.events] == ["ChatCompletionChunk", "OpenAIErrorResponse"]
+    assert chat.stream.error_class == "CreateChatCompletionError"
+    table = {op.operation_id: op for op in OPERATIONS}
+    stream = table["createChatCompletion"].stream
+    assert stream is not None
+    assert stream.error_event is operations.CreateChatCompletionError
+
+
+def test_the_sdks_refuse_a_data_only_stream_with_an_error_schema_in_one_line(spec: Spec) -> None:
+    content = spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
+    del content["application/json"]
+
+    with pytest.raises(SpecError, match=r"^createChatCompletion: the SDKs cannot stream"):
+        render_client(spec, read_operations(spec))
+    with pytest.raises(SpecError, match=r"^createChatCompletion: the SDKs cannot stream"):
+        render_typescript_streams(read_operations(spec))

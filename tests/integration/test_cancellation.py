@@ -47,14 +47,19 @@ def _body(model: str) -> dict[str, object]:
     return {"model": model, "messages": [{"role": "user", "content": LONG_PROMPT}]}
 
 
+# Each path with the body that makes it stream, or answer whole.
+STREAMS = {"/api/chat/stream": {}, "/v1/chat/completions": {"stream": True}}
+ANSWERS = {**STREAMS, "/api/chat": {}, "/v1/chat/completions?whole": {}}
+
+
 @pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("path", STREAMS)
 def test_leaving_mid_stream_closes_the_upstream_within_a_second(
-    server_factory: ServerFactory, own_upstream: Upstream, server: str
+    server_factory: ServerFactory, own_upstream: Upstream, server: str, path: str
 ) -> None:
     live = _start(server_factory, own_upstream, server)
-    with httpx.stream(
-        "POST", live.url + "/api/chat/stream", json=_body("fault-slow"), timeout=10
-    ) as response:
+    body = {**_body("fault-slow"), **STREAMS[path]}
+    with httpx.stream("POST", live.url + path, json=body, timeout=10) as response:
         assert response.status_code == 200
         started = time.monotonic()
         for _ in response.iter_bytes():
@@ -65,13 +70,14 @@ def test_leaving_mid_stream_closes_the_upstream_within_a_second(
 
 
 @pytest.mark.parametrize("server", SERVERS)
-@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
+@pytest.mark.parametrize("path", ANSWERS)
 def test_leaving_before_the_first_token_closes_the_upstream_within_a_second(
     server_factory: ServerFactory, own_upstream: Upstream, server: str, path: str
 ) -> None:
     live = _start(server_factory, own_upstream, server)
+    body = {**_body("fault-stall"), **ANSWERS[path]}
     with pytest.raises(httpx.ReadTimeout):
-        httpx.post(live.url + path, json=_body("fault-stall"), timeout=1.5)
+        httpx.post(live.url + path.partition("?")[0], json=body, timeout=1.5)
     _closed_within(own_upstream, 1.0)
 
 

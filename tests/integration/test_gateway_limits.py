@@ -99,6 +99,29 @@ def test_one_stream_too_many_per_caller_is_a_429(server_factory: ServerFactory) 
     assert again.status_code == 200
 
 
+def test_a_v1_stream_counts_against_the_stream_cap_and_its_json_answer_does_not(
+    server_factory: ServerFactory,
+) -> None:
+    live = server_factory(
+        {
+            "STREAMSPEC_API_KEYS": "k1",
+            "STREAMSPEC_MAX_STREAMS_PER_KEY": "1",
+            "STREAMSPEC_ECHO_DELAY_MS": "300",
+        }
+    )
+    url, auth = live.url + "/v1/chat/completions", {"Authorization": "Bearer k1"}
+    body = {**BODY, "model": "echo"}
+    with httpx.stream("POST", url, json={**body, "stream": True}, headers=auth) as held:
+        lines = held.iter_lines()  # kept: a dropped iterator closes the response
+        next(lines)
+        refused = httpx.post(url, json={**body, "stream": True}, headers=auth)
+        whole = httpx.post(url, json=body, headers=auth)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limit_exceeded"
+    assert refused.headers["retry-after"] == "1"
+    assert whole.status_code == 200
+
+
 def test_a_client_that_sends_its_body_too_slowly_gets_a_408(server_factory: ServerFactory) -> None:
     live = server_factory({"STREAMSPEC_CLIENT_TIMEOUT": "1"})
     port = int(live.url.rsplit(":", 1)[1])

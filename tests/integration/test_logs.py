@@ -29,6 +29,7 @@ def test_json_logs_are_one_object_per_line_with_the_request_id_and_no_key(
     live = server_factory(
         {
             "STREAMSPEC_LOG_FORMAT": "json",
+            "STREAMSPEC_ACCESS_LOG": "true",
             "STREAMSPEC_API_KEYS": ",".join(KEYS),
             "OPENAI_BASE_URL": upstream.base_url,
             "OPENAI_API_KEY": UPSTREAM_KEY,
@@ -80,7 +81,7 @@ def test_json_logs_are_one_object_per_line_with_the_request_id_and_no_key(
 
 
 def test_text_logs_give_an_access_line_per_request(server_factory: ServerFactory) -> None:
-    live = server_factory()
+    live = server_factory({"STREAMSPEC_ACCESS_LOG": "true"})
     headers = {"X-Request-ID": "text-chat"}
     assert httpx.post(live.url + "/api/chat", json=BODY, headers=headers).status_code == 200
     line = next(line for line in live.log().splitlines() if "[text-chat]" in line)
@@ -88,8 +89,8 @@ def test_text_logs_give_an_access_line_per_request(server_factory: ServerFactory
     assert re.search(expected + r"127\.0\.0\.1$", line), line
 
 
-def test_access_log_can_be_turned_off(server_factory: ServerFactory) -> None:
-    live = server_factory({"STREAMSPEC_ACCESS_LOG": "false"})
+def test_access_log_is_off_by_default(server_factory: ServerFactory) -> None:
+    live = server_factory()
     headers = {"X-Request-ID": "quiet-chat"}
     assert httpx.post(live.url + "/api/chat", json=BODY, headers=headers).status_code == 200
     assert "quiet-chat" not in live.log()

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from streamspec_client import BadRequestError, Client, NotFoundError
 from tests.conftest import (
     SERVERS,
     LiveServer,
@@ -89,7 +90,6 @@ def test_default_model_is_used_when_the_request_names_none(
     [
         ("fault-401", 502),
         ("fault-403", 502),
-        ("fault-404", 502),
         ("fault-500", 502),
         ("fault-503", 502),
         ("fault-redirect", 502),
@@ -110,6 +110,48 @@ def test_upstream_failures_are_gateway_problems_without_the_key(
     assert PLANTED_KEY not in str(response.headers)
     if status == 429:
         assert response.headers["retry-after"] == "7"
+
+
+@pytest.mark.parametrize(
+    ("model", "status", "message"),
+    [
+        ("missing-model", 404, "The model `missing-model` does not exist or you do not have"),
+        ("invalid-model", 400, "Invalid model name passed in model=invalid-model."),
+        ("fault-404", 404, "fake 404"),
+        ("fault-422", 422, "fake 422"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
+def test_upstream_client_errors_are_the_matching_problem_with_the_providers_message(
+    relay: LiveServer, upstream: Upstream, path: str, model: str, status: int, message: str
+) -> None:
+    requests_before = upstream.stats()["requests"]
+    response = httpx.post(relay.url + path, json=_body(model))
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["detail"].startswith(message)
+    assert PLANTED_KEY not in response.text
+    assert upstream.stats()["requests"] == requests_before + 1  # type: ignore[operator]
+    assert any(
+        "the provider refused the request" in line and message in line
+        for line in relay.log().splitlines()
+    )
+
+
+@pytest.mark.parametrize("model", ["missing-model", "invalid-model"])
+def test_the_python_sdk_does_not_retry_an_upstream_client_error(
+    relay: LiveServer, upstream: Upstream, model: str
+) -> None:
+    requests_before = upstream.stats()["requests"]
+    with (
+        Client(relay.url, max_retries=2) as client,
+        pytest.raises((NotFoundError, BadRequestError)) as caught,
+    ):
+        client.create_chat(messages=[{"role": "user", "content": PROMPT}], model=model)
+    assert caught.value.status_code == (404 if model == "missing-model" else 400)
+    assert upstream.stats()["requests"] == requests_before + 1  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])

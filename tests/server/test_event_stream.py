@@ -10,6 +10,7 @@ import pytest
 
 from streamspec._generated.models import ChatDelta
 from streamspec._generated.operations import StreamChatDelta, StreamChatError
+from streamspec.errors import problem_for
 from streamspec.streaming import EventStream
 
 Message = dict[str, Any]
@@ -47,7 +48,12 @@ class _Client:
 
 
 def _stream(first: Any, source: AsyncIterator[Any]) -> EventStream:
-    return EventStream(first, source, lambda p: StreamChatError(data=p), keepalive_seconds=30)
+    return EventStream(
+        first,
+        source,
+        lambda exc, request_id: StreamChatError(data=problem_for(exc, request_id)[0]),
+        keepalive_seconds=30,
+    )
 
 
 async def _run(stream: EventStream, client: _Client) -> asyncio.Task[None]:

@@ -6,13 +6,22 @@ import json
 from collections.abc import AsyncIterator, Callable
 
 import httpx
+import msgspec
 import pytest
 
-from streamspec._generated.models import ChatMessage, ChatRequest, FinishReason, Role
+from streamspec._generated.models import (
+    ChatCompletionUserMessage,
+    ChatMessage,
+    ChatRequest,
+    CreateChatCompletionRequest,
+    FinishReason,
+    Role,
+)
 from streamspec._generated.operations import StreamChatDelta, StreamChatDone
 from streamspec.errors import (
     ProblemError,
     UpstreamRateLimited,
+    UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -94,7 +103,6 @@ async def test_complete_sends_the_key_as_bearer_and_relays_the_reply() -> None:
     [
         (401, UpstreamUnavailable, 502),
         (403, UpstreamUnavailable, 502),
-        (404, UpstreamUnavailable, 502),
         (500, UpstreamUnavailable, 502),
         (503, UpstreamUnavailable, 502),
         (307, UpstreamUnavailable, 502),
@@ -111,6 +119,111 @@ async def test_upstream_statuses_map_to_gateway_problems(
         await _provider(handler).complete(REQUEST)
     assert caught.value.status == http_status
     assert SECRET not in str(caught.value.detail)
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+async def test_upstream_client_errors_carry_the_providers_message_scrubbed_of_our_key(
+    status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    refusal = {
+        "error": {
+            "message": f"Invalid model name passed in model=nope (key {SECRET})",
+            "type": "invalid_request_error",
+            "param": "model",
+            "code": "model_not_found",
+        }
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json=refusal)
+
+    with pytest.raises(UpstreamRejected) as caught:
+        await _provider(handler).complete(REQUEST)
+    assert caught.value.status == status
+    assert caught.value.detail == "Invalid model name passed in model=nope (key [redacted])"
+    assert (caught.value.kind, caught.value.param, caught.value.code) == (
+        "invalid_request_error",
+        "model",
+        "model_not_found",
+    )
+    assert "Invalid model name passed in model=nope" in caplog.text
+    assert SECRET not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"detail": "no such model"}', "no such model"),
+        (b'{"error": "no such model"}', "no such model"),
+        (b"no such model\n", "no such model"),
+        (b"<html>404</html>", "The provider answered with HTTP status 404."),
+    ],
+)
+async def test_an_upstream_refusal_in_another_shape_still_gives_its_message(
+    body: bytes, message: str
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, content=body)
+
+    with pytest.raises(UpstreamRejected) as caught:
+        await _provider(handler).complete(REQUEST)
+    assert caught.value.detail == message
+
+
+OPENAI_REQUEST = CreateChatCompletionRequest(
+    model="m-up", messages=[ChatCompletionUserMessage(content="hi")]
+)
+RAW_REQUEST = b'{"model": "m-up", "messages": [{"role": "user", "content": "hi"}], "top_k": 3}'
+
+
+async def test_openai_completion_relays_the_clients_bytes_and_the_providers_answer() -> None:
+    answer = b'{"id": "c1", "choices": [], "vendor_field": {"x": 1}}'
+    seen: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.content)
+        return httpx.Response(200, content=answer)
+
+    relayed = await _provider(handler).complete_openai(OPENAI_REQUEST, RAW_REQUEST)
+    assert seen == [RAW_REQUEST]
+    assert msgspec.json.encode(relayed) == answer
+
+
+async def test_openai_stream_relays_each_chunk_as_sent_and_needs_the_providers_done() -> None:
+    chunks = [b'{"choices": [{"delta": {"tool_calls": [{"index": 0}]}}], "x_vendor": 1}',
+              b'{"choices": [], "usage": {"total_tokens": 3}}']  # fmt: skip
+    body = b"".join(b"data: " + c + b"\n\n" for c in chunks)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return _sse_response(body, b"data: [DONE]\n\n")
+
+    provider = _provider(handler)
+    events = [e async for e in provider.stream_openai(OPENAI_REQUEST, RAW_REQUEST)]
+    assert [msgspec.json.encode(e.data) for e in events] == chunks
+
+    def unfinished(request: httpx.Request) -> httpx.Response:
+        return _sse_response(body)
+
+    with pytest.raises(UpstreamUnavailable, match="before finishing"):
+        async for _ in _provider(unfinished).stream_openai(OPENAI_REQUEST, RAW_REQUEST):
+            pass
+
+
+async def test_openai_stream_refuses_a_chunk_that_is_not_json() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return _sse_response(b'data: {"choices": [\n\n', b"data: [DONE]\n\n")
+
+    with pytest.raises(UpstreamUnavailable, match="malformed"):
+        async for _ in _provider(handler).stream_openai(OPENAI_REQUEST, RAW_REQUEST):
+            pass
+
+
+async def test_openai_stream_keeps_a_multi_line_chunk_on_one_data_line() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return _sse_response(b'data: {"a":\ndata: 1}\n\n', b"data: [DONE]\n\n")
+
+    events = [e async for e in _provider(handler).stream_openai(OPENAI_REQUEST, RAW_REQUEST)]
+    assert [msgspec.json.encode(e.data) for e in events] == [b'{"a": 1}']
 
 
 async def test_upstream_429_passes_its_retry_after_on() -> None:

@@ -129,6 +129,10 @@ def test_middleware_given_to_create_app_sees_every_operation_with_its_path_param
         assert client.post("/api/chat/stream", json=chat).status_code == 200
         assert client.get("/api/models").status_code == 200
         assert client.get("/api/models/echo").status_code == 200
+        completion = {"model": "echo", **chat}
+        assert client.post("/v1/chat/completions", json=completion).status_code == 200
+        assert client.get("/v1/models").status_code == 200
+        assert client.get("/v1/models/echo").status_code == 200
 
     assert {(method, template) for method, template, _ in seen} == {
         (op.http_method, op.path) for op in OPERATIONS

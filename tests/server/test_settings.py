@@ -7,9 +7,9 @@ import pytest
 from streamspec.settings import Settings, SettingsError
 
 
-def test_the_operators_settings_default_to_text_logs_an_access_log_and_no_tracing() -> None:
+def test_the_operators_settings_default_to_text_logs_no_access_log_and_no_tracing() -> None:
     settings = Settings.from_env({})
-    assert (settings.log_format, settings.access_log, settings.tracing) == ("text", True, False)
+    assert (settings.log_format, settings.access_log, settings.tracing) == ("text", False, False)
     assert settings.prometheus_multiproc_dir is None
 
 
@@ -17,12 +17,12 @@ def test_the_operators_settings_are_read_from_their_variables() -> None:
     settings = Settings.from_env(
         {
             "STREAMSPEC_LOG_FORMAT": "JSON",
-            "STREAMSPEC_ACCESS_LOG": "off",
+            "STREAMSPEC_ACCESS_LOG": "on",
             "STREAMSPEC_TRACING": "1",
             "PROMETHEUS_MULTIPROC_DIR": "/run/streamspec-metrics",
         }
     )
-    assert (settings.log_format, settings.access_log, settings.tracing) == ("json", False, True)
+    assert (settings.log_format, settings.access_log, settings.tracing) == ("json", True, True)
     assert settings.prometheus_multiproc_dir == "/run/streamspec-metrics"
 
 

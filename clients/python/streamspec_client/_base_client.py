@@ -60,6 +60,8 @@ class Endpoint(Generic[_AnswerT]):
     http_method: str
     path: str
     read_answer: Callable[[httpx.Response], _AnswerT]
+    # Decodes the operation's error bodies; None where the contract documents none.
+    read_error: Callable[[bytes], Any] | None
 
 
 def header(response: httpx.Response, name: str, kind: type[_ValueT], *, required: bool) -> Any:
@@ -169,12 +171,10 @@ class _BaseClient:
             return _retries.backoff_delay(retries_done, None)
         return None
 
-    def _decode_error_body(self, data: bytes) -> Any:
-        """The generated client decodes its contract's error bodies; raises if it cannot."""
-        raise msgspec.DecodeError("no error body schema")
-
-    def _status_error(self, response: httpx.Response) -> APIStatusError:
-        return status_error(response, self._decode_error_body)
+    def _status_error(
+        self, response: httpx.Response, read_error: Callable[[bytes], Any] | None
+    ) -> APIStatusError:
+        return status_error(response, read_error)
 
 
 def _transport_error(error: httpx.HTTPError, request: httpx.Request) -> APIConnectionError:
@@ -243,7 +243,7 @@ class SyncAPIClient(_BaseClient):
             self._http, endpoint.http_method, endpoint.path,
             path=path, query=query, headers=headers, body=body, stream=False,
         )  # fmt: skip
-        return _read_answer(endpoint, self._send(request, stream=False))
+        return _read_answer(endpoint, self._send(request, endpoint.read_error, stream=False))
 
     def _stream(
         self,
@@ -258,9 +258,11 @@ class SyncAPIClient(_BaseClient):
             self._http, operation.http_method, operation.path,
             path=path, query=query, headers=headers, body=body, stream=True,
         )  # fmt: skip
-        return Stream(lambda: self._send(request, stream=True), operation)
+        return Stream(lambda: self._send(request, operation.decode_error, stream=True), operation)
 
-    def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
+    def _send(
+        self, request: httpx.Request, read_error: Callable[[bytes], Any] | None, *, stream: bool
+    ) -> httpx.Response:
         """Send with retries; return a 2xx response (unread if `stream`), or raise typed."""
         retries_done = 0
         while True:
@@ -281,7 +283,7 @@ class SyncAPIClient(_BaseClient):
                 else:
                     if response.is_success:
                         return response
-                    error = self._status_error(response)
+                    error = self._status_error(response, read_error)
                 finally:
                     response.close()
             delay = self._retry_delay(error, retries_done)
@@ -335,7 +337,8 @@ class AsyncAPIClient(_BaseClient):
             self._http, endpoint.http_method, endpoint.path,
             path=path, query=query, headers=headers, body=body, stream=False,
         )  # fmt: skip
-        return _read_answer(endpoint, await self._send(request, stream=False))
+        response = await self._send(request, endpoint.read_error, stream=False)
+        return _read_answer(endpoint, response)
 
     def _stream(
         self,
@@ -350,9 +353,13 @@ class AsyncAPIClient(_BaseClient):
             self._http, operation.http_method, operation.path,
             path=path, query=query, headers=headers, body=body, stream=True,
         )  # fmt: skip
-        return AsyncStream(lambda: self._send(request, stream=True), operation)
+        return AsyncStream(
+            lambda: self._send(request, operation.decode_error, stream=True), operation
+        )
 
-    async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
+    async def _send(
+        self, request: httpx.Request, read_error: Callable[[bytes], Any] | None, *, stream: bool
+    ) -> httpx.Response:
         retries_done = 0
         while True:
             error: StreamspecError
@@ -372,7 +379,7 @@ class AsyncAPIClient(_BaseClient):
                 else:
                     if response.is_success:
                         return response
-                    error = self._status_error(response)
+                    error = self._status_error(response, read_error)
                 finally:
                     await response.aclose()
             delay = self._retry_delay(error, retries_done)

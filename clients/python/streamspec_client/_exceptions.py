@@ -229,12 +229,16 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error(response: httpx.Response, decode_error: Callable[[bytes], Any]) -> APIStatusError:
+def status_error(
+    response: httpx.Response, decode_error: Callable[[bytes], Any] | None
+) -> APIStatusError:
     """The typed error for a read error response. The one place statuses map to classes."""
-    try:
-        problem = decode_error(response.content)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        problem = None
+    problem = None
+    if decode_error is not None:
+        try:
+            problem = decode_error(response.content)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            problem = None
     error_class = _STATUS_ERRORS.get(response.status_code)
     if error_class is None:
         error_class = InternalServerError if response.status_code >= 500 else APIStatusError

@@ -63,7 +63,7 @@ class StreamOperation(Generic[EventT]):
     end_event: str | None
     # A data-only stream's closing data, e.g. [DONE]; it is not yielded.
     end_sentinel: str | None
-    decode_error: Callable[[str], Any]
+    decode_error: Callable[[str | bytes], Any] | None
 
 
 def terminal_events(operation: StreamOperation[Any]) -> frozenset[str]:
@@ -102,6 +102,7 @@ def decode_event(
         return None
     try:
         if is_error:
+            assert operation.decode_error is not None  # the generator names one with the event
             problem = operation.decode_error(sse.data)
         else:
             assert decoder is not None

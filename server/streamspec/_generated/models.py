@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 from msgspec import Meta, Struct, UNSET, UnsetType
 
 
@@ -207,3 +207,360 @@ ChatStreamEvent: TypeAlias = Annotated[
         description="One Server-Sent Event of a chat stream, as the OpenAPI 3.2 SSE item `{event, data, id, retry}`."
     ),
 ]
+
+
+StopSequences: TypeAlias = Annotated[list[str], Meta(max_length=4, min_length=1)]
+
+
+class ChatCompletionStreamOptions(Struct):
+    include_usage: (
+        Annotated[
+            bool,
+            Meta(
+                description="End the stream with a chunk whose `usage` counts the tokens and whose `choices` is empty."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+
+
+class ChatCompletionContentPartText(Struct, tag_field="type", tag="text"):
+    text: str
+
+
+class Detail(StrEnum):
+    auto = "auto"
+    low = "low"
+    high = "high"
+
+
+class ImageUrl(Struct):
+    url: Annotated[str, Meta(description="An address, or the image itself as a `data:` URL.")]
+    detail: Detail | UnsetType = UNSET
+
+
+class Type(StrEnum):
+    function = "function"
+
+
+class FunctionDefinition(Struct):
+    name: Annotated[str, Meta(max_length=64, min_length=1)]
+    description: str | UnsetType = UNSET
+    parameters: (
+        Annotated[
+            dict[str, Any],
+            Meta(description="A JSON Schema of the function's arguments."),
+        ]
+        | UnsetType
+    ) = UNSET
+    strict: bool | None | UnsetType = UNSET
+
+
+class ChatCompletionToolChoiceOption1(StrEnum):
+    none = "none"
+    auto = "auto"
+    required = "required"
+
+
+class FunctionName(Struct):
+    name: str
+
+
+class Type2(StrEnum):
+    text = "text"
+    json_object = "json_object"
+    json_schema = "json_schema"
+
+
+class ResponseFormat(Struct):
+    type: Type2
+    json_schema: dict[str, Any] | UnsetType = UNSET
+
+
+class Type3(StrEnum):
+    function = "function"
+
+
+class FunctionCall(Struct):
+    name: str
+    arguments: Annotated[
+        str, Meta(description="The arguments as JSON text, as the model wrote them.")
+    ]
+
+
+class Role1(StrEnum):
+    assistant = "assistant"
+
+
+class ChatCompletionFinishReason(StrEnum):
+    stop = "stop"
+    length = "length"
+    tool_calls = "tool_calls"
+    content_filter = "content_filter"
+    function_call = "function_call"
+
+
+class CompletionUsage(Struct):
+    prompt_tokens: Annotated[int, Meta(ge=0)]
+    completion_tokens: Annotated[int, Meta(ge=0)]
+    total_tokens: Annotated[int, Meta(ge=0)]
+
+
+class Object(StrEnum):
+    chat_completion = "chat.completion"
+
+
+class FunctionCallDelta(Struct):
+    name: str | UnsetType = UNSET
+    arguments: (
+        Annotated[str, Meta(description="The next piece of the arguments' JSON text.")] | UnsetType
+    ) = UNSET
+
+
+class Object1(StrEnum):
+    chat_completion_chunk = "chat.completion.chunk"
+
+
+class ChatCompletionStreamItem(Struct):
+    data: str | Literal["[DONE]"]
+
+
+class Object2(StrEnum):
+    model = "model"
+
+
+class OpenAIModel(Struct):
+    id: str
+    object: Object2
+    created: Annotated[
+        int,
+        Meta(description="When it was made, in Unix seconds; 0 when the provider does not say."),
+    ]
+    owned_by: str
+
+
+class Object3(StrEnum):
+    list = "list"
+
+
+class OpenAIModelList(Struct):
+    object: Object3
+    data: list[OpenAIModel]
+
+
+class OpenAIError(Struct):
+    message: Annotated[str, Meta(description="What went wrong, for a person to read.")]
+    type: Annotated[
+        str,
+        Meta(description="The kind of error, e.g. `invalid_request_error` or `rate_limit_error`."),
+    ]
+    param: (
+        Annotated[
+            str,
+            Meta(description="The request field at fault, e.g. `messages[0].role`."),
+        ]
+        | None
+    )
+    code: (
+        Annotated[
+            str,
+            Meta(
+                description="A machine-readable code, e.g. `model_not_found` or `invalid_api_key`."
+            ),
+        ]
+        | None
+    )
+
+
+class OpenAIErrorResponse(Struct):
+    error: OpenAIError
+
+
+class ChatCompletionContentPartImage(Struct, tag_field="type", tag="image_url"):
+    image_url: ImageUrl
+
+
+class ChatCompletionTool(Struct):
+    type: Type
+    function: FunctionDefinition
+
+
+class ChatCompletionNamedToolChoice(Struct):
+    type: Type
+    function: FunctionName
+
+
+class ChatCompletionMessageToolCall(Struct):
+    id: str
+    type: Type3
+    function: FunctionCall
+
+
+class ChatCompletionResponseMessage(Struct):
+    role: Role1
+    content: str | None
+    refusal: str | None | UnsetType = UNSET
+    tool_calls: list[ChatCompletionMessageToolCall] | UnsetType = UNSET
+
+
+class ChatCompletionChoice(Struct):
+    index: Annotated[int, Meta(ge=0)]
+    message: ChatCompletionResponseMessage
+    finish_reason: ChatCompletionFinishReason
+    logprobs: dict[str, Any] | None | UnsetType = UNSET
+
+
+class ChatCompletion(Struct):
+    id: str
+    object: Object
+    created: Annotated[int, Meta(description="When it was made, in Unix seconds.")]
+    model: str
+    choices: list[ChatCompletionChoice]
+    usage: CompletionUsage | UnsetType = UNSET
+    system_fingerprint: str | None | UnsetType = UNSET
+
+
+class ChatCompletionToolCallDelta(Struct):
+    index: Annotated[int, Meta(ge=0)]
+    id: str | UnsetType = UNSET
+    type: Type3 | UnsetType = UNSET
+    function: FunctionCallDelta | UnsetType = UNSET
+
+
+class ChatCompletionStreamDelta(Struct):
+    role: Role1 | UnsetType = UNSET
+    content: (
+        Annotated[
+            str,
+            Meta(description="The next piece of the reply; the pieces concatenate to it."),
+        ]
+        | None
+        | UnsetType
+    ) = UNSET
+    refusal: str | None | UnsetType = UNSET
+    tool_calls: list[ChatCompletionToolCallDelta] | UnsetType = UNSET
+
+
+class ChatCompletionChunkChoice(Struct):
+    index: Annotated[int, Meta(ge=0)]
+    delta: ChatCompletionStreamDelta
+    finish_reason: ChatCompletionFinishReason | None | UnsetType = UNSET
+    logprobs: dict[str, Any] | None | UnsetType = UNSET
+
+
+class ChatCompletionChunk(Struct):
+    id: str
+    object: Object1
+    created: int
+    model: str
+    choices: Annotated[
+        list[ChatCompletionChunkChoice],
+        Meta(description="Empty in the closing usage chunk."),
+    ]
+    usage: CompletionUsage | None | UnsetType = UNSET
+    system_fingerprint: str | None | UnsetType = UNSET
+
+
+ChatCompletionContentPart: TypeAlias = (
+    ChatCompletionContentPartText | ChatCompletionContentPartImage
+)
+
+
+ChatCompletionToolChoiceOption: TypeAlias = Annotated[
+    ChatCompletionToolChoiceOption1 | ChatCompletionNamedToolChoice,
+    Meta(description="`none`, `auto`, `required`, or the one function to call."),
+]
+
+
+MessageContent: TypeAlias = Annotated[
+    str | list[ChatCompletionContentPart], Meta(description="The text, or its parts.")
+]
+
+
+class ChatCompletionSystemMessage(Struct, tag_field="role", tag="system"):
+    content: MessageContent
+    name: str | UnsetType = UNSET
+
+
+class ChatCompletionDeveloperMessage(Struct, tag_field="role", tag="developer"):
+    content: MessageContent
+    name: str | UnsetType = UNSET
+
+
+class ChatCompletionUserMessage(Struct, tag_field="role", tag="user"):
+    content: MessageContent
+    name: str | UnsetType = UNSET
+
+
+class ChatCompletionAssistantMessage(Struct, tag_field="role", tag="assistant"):
+    content: MessageContent | None | UnsetType = UNSET
+    name: str | UnsetType = UNSET
+    refusal: str | None | UnsetType = UNSET
+    tool_calls: list[ChatCompletionMessageToolCall] | UnsetType = UNSET
+
+
+class ChatCompletionToolMessage(Struct, tag_field="role", tag="tool"):
+    content: MessageContent
+    tool_call_id: str
+
+
+ChatCompletionRequestMessage: TypeAlias = Annotated[
+    ChatCompletionSystemMessage
+    | ChatCompletionDeveloperMessage
+    | ChatCompletionUserMessage
+    | ChatCompletionAssistantMessage
+    | ChatCompletionToolMessage,
+    Meta(description="One message of the conversation, by its author's role."),
+]
+
+
+class CreateChatCompletionRequest(Struct):
+    model: Annotated[
+        str,
+        Meta(
+            description="The provider's model name; `echo` for the embedded provider.",
+            max_length=200,
+            min_length=1,
+        ),
+    ]
+    messages: Annotated[list[ChatCompletionRequestMessage], Meta(max_length=256, min_length=1)]
+    stream: (
+        Annotated[
+            bool,
+            Meta(description="Answer as a stream of chunks ending with `data: [DONE]`."),
+        ]
+        | None
+        | UnsetType
+    ) = UNSET
+    stream_options: ChatCompletionStreamOptions | None | UnsetType = UNSET
+    temperature: Annotated[float, Meta(ge=0.0, le=2.0)] | None | UnsetType = UNSET
+    top_p: Annotated[float, Meta(ge=0.0, le=1.0)] | None | UnsetType = UNSET
+    n: Annotated[int, Meta(ge=1, le=128)] | None | UnsetType = UNSET
+    stop: (
+        Annotated[
+            str | StopSequences,
+            Meta(description="Up to 4 sequences where the provider stops generating."),
+        ]
+        | None
+        | UnsetType
+    ) = UNSET
+    seed: int | None | UnsetType = UNSET
+    max_tokens: (
+        Annotated[
+            int,
+            Meta(
+                description="Deprecated by OpenAI in favour of `max_completion_tokens`; both are passed on.",
+                ge=1,
+            ),
+        ]
+        | None
+        | UnsetType
+    ) = UNSET
+    max_completion_tokens: Annotated[int, Meta(ge=1)] | None | UnsetType = UNSET
+    tools: Annotated[list[ChatCompletionTool], Meta(max_length=128)] | UnsetType = UNSET
+    tool_choice: ChatCompletionToolChoiceOption | UnsetType = UNSET
+    response_format: ResponseFormat | UnsetType = UNSET
+    user: (
+        Annotated[str, Meta(description="The end user, for the provider's abuse monitoring.")]
+        | UnsetType
+    ) = UNSET

@@ -8,23 +8,33 @@ from typing import Annotated, ClassVar, Final, Literal, Protocol, TypeAlias
 import msgspec
 
 from .models import (
+    ChatCompletion,
+    ChatCompletionChunk,
     ChatDelta,
     ChatDone,
     ChatRequest,
     ChatResponse,
+    CreateChatCompletionRequest,
     Health,
     Model,
     ModelList,
+    OpenAIErrorResponse,
+    OpenAIModel,
+    OpenAIModelList,
     Problem,
 )
 
 __all__ = [
     "Answer",
+    "CreateChatCompletionError",
+    "CreateChatCompletionEvent",
+    "CreateChatCompletionMessage",
     "GetModelParameters",
     "OPERATIONS",
     "Operation",
     "Operations",
     "Parameter",
+    "RetrieveOpenaiModelParameters",
     "Stream",
     "StreamChatDelta",
     "StreamChatDone",
@@ -81,6 +91,13 @@ class Operation:
     stream: Stream | None
     error_statuses: tuple[int, ...]
     secured: bool
+    # The 200 is JSON or a stream, as the handler chooses by what it returns.
+    json_or_stream: bool
+    # The model every error body of the operation is; None: none is documented.
+    error_type: type | None
+    error_media_type: str | None
+    # The handler also gets the body's bytes: its schema keeps fields it does not name.
+    raw_body: bool
 
 
 class StreamChatDelta(msgspec.Struct, frozen=True, tag_field="event", tag="delta"):
@@ -113,6 +130,29 @@ class GetModelParameters(msgspec.Struct, frozen=True, kw_only=True):
     model_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
+class CreateChatCompletionMessage(msgspec.Struct, frozen=True):
+    """The `message` event of `createChatCompletion`."""
+
+    sse_prefix: ClassVar[bytes] = b"data: "
+    data: ChatCompletionChunk | msgspec.Raw
+
+
+class CreateChatCompletionError(msgspec.Struct, frozen=True):
+    """The `message` event of `createChatCompletion`."""
+
+    sse_prefix: ClassVar[bytes] = b"data: "
+    data: OpenAIErrorResponse | msgspec.Raw
+
+
+CreateChatCompletionEvent: TypeAlias = CreateChatCompletionMessage | CreateChatCompletionError
+
+
+class RetrieveOpenaiModelParameters(msgspec.Struct, frozen=True, kw_only=True):
+    """The path, query and header parameters of `retrieveOpenaiModel`."""
+
+    model: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
 class Operations(Protocol):
     """What a server implements: one method per operationId."""
 
@@ -136,6 +176,20 @@ class Operations(Protocol):
         """Describe one model the provider offers"""
         ...
 
+    async def create_chat_completion(
+        self, body: CreateChatCompletionRequest, *, raw_body: bytes
+    ) -> ChatCompletion | msgspec.Raw | AsyncIterator[CreateChatCompletionEvent]:
+        """Complete a chat as OpenAI's API does, whole or streamed"""
+        ...
+
+    async def list_openai_models(self) -> OpenAIModelList | msgspec.Raw:
+        """List the models the provider offers, as OpenAI's API does"""
+        ...
+
+    async def retrieve_openai_model(self, model: str) -> OpenAIModel | msgspec.Raw:
+        """Describe one model the provider offers, as OpenAI's API does"""
+        ...
+
 
 OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
@@ -153,6 +207,10 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         stream=None,
         error_statuses=(500,),
         secured=False,
+        json_or_stream=False,
+        error_type=Problem,
+        error_media_type="application/problem+json",
+        raw_body=False,
     ),
     Operation(
         operation_id="createChat",
@@ -167,8 +225,12 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         media_type="application/json",
         answers=(Answer(200, "application/json", None, ()),),
         stream=None,
-        error_statuses=(400, 401, 408, 413, 415, 422, 429, 500, 502, 504),
+        error_statuses=(400, 401, 404, 408, 413, 415, 422, 429, 500, 502, 504),
         secured=True,
+        json_or_stream=False,
+        error_type=Problem,
+        error_media_type="application/problem+json",
+        raw_body=False,
     ),
     Operation(
         operation_id="streamChat",
@@ -183,8 +245,12 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         media_type="text/event-stream",
         answers=(Answer(200, "text/event-stream", None, ()),),
         stream=Stream(StreamChatError, "done", b""),
-        error_statuses=(400, 401, 408, 413, 415, 422, 429, 500, 502, 504),
+        error_statuses=(400, 401, 404, 408, 413, 415, 422, 429, 500, 502, 504),
         secured=True,
+        json_or_stream=False,
+        error_type=Problem,
+        error_media_type="application/problem+json",
+        raw_body=False,
     ),
     Operation(
         operation_id="listModels",
@@ -201,6 +267,10 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         stream=None,
         error_statuses=(401, 429, 500, 502, 504),
         secured=True,
+        json_or_stream=False,
+        error_type=Problem,
+        error_media_type="application/problem+json",
+        raw_body=False,
     ),
     Operation(
         operation_id="getModel",
@@ -217,5 +287,69 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         stream=None,
         error_statuses=(401, 404, 422, 429, 500, 502, 504),
         secured=True,
+        json_or_stream=False,
+        error_type=Problem,
+        error_media_type="application/problem+json",
+        raw_body=False,
+    ),
+    Operation(
+        operation_id="createChatCompletion",
+        method_name="create_chat_completion",
+        http_method="POST",
+        path="/v1/chat/completions",
+        parameters=None,
+        parameter_sources=(),
+        request_type=CreateChatCompletionRequest,
+        body_required=True,
+        response_type=ChatCompletion,
+        media_type="application/json",
+        answers=(Answer(200, "application/json", None, ()),),
+        stream=Stream(CreateChatCompletionError, None, b"data: [DONE]\n\n"),
+        error_statuses=(400, 401, 404, 408, 413, 429, 500, 502, 504),
+        secured=True,
+        json_or_stream=True,
+        error_type=OpenAIErrorResponse,
+        error_media_type="application/json",
+        raw_body=True,
+    ),
+    Operation(
+        operation_id="listOpenaiModels",
+        method_name="list_openai_models",
+        http_method="GET",
+        path="/v1/models",
+        parameters=None,
+        parameter_sources=(),
+        request_type=None,
+        body_required=False,
+        response_type=OpenAIModelList,
+        media_type="application/json",
+        answers=(Answer(200, "application/json", None, ()),),
+        stream=None,
+        error_statuses=(401, 429, 500, 502, 504),
+        secured=True,
+        json_or_stream=False,
+        error_type=OpenAIErrorResponse,
+        error_media_type="application/json",
+        raw_body=False,
+    ),
+    Operation(
+        operation_id="retrieveOpenaiModel",
+        method_name="retrieve_openai_model",
+        http_method="GET",
+        path="/v1/models/{model}",
+        parameters=RetrieveOpenaiModelParameters,
+        parameter_sources=(Parameter("path", "model", "model", False),),
+        request_type=None,
+        body_required=False,
+        response_type=OpenAIModel,
+        media_type="application/json",
+        answers=(Answer(200, "application/json", None, ()),),
+        stream=None,
+        error_statuses=(400, 401, 404, 429, 500, 502, 504),
+        secured=True,
+        json_or_stream=False,
+        error_type=OpenAIErrorResponse,
+        error_media_type="application/json",
+        raw_body=False,
     ),
 )

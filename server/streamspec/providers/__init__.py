@@ -5,8 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol, TypeAlias
 
-from streamspec._generated.models import ChatRequest, ChatResponse, ModelList
-from streamspec._generated.operations import StreamChatDelta, StreamChatDone
+import msgspec
+
+from streamspec._generated.models import (
+    ChatCompletion,
+    ChatRequest,
+    ChatResponse,
+    CreateChatCompletionRequest,
+    ModelList,
+    OpenAIModelList,
+)
+from streamspec._generated.operations import (
+    CreateChatCompletionMessage,
+    StreamChatDelta,
+    StreamChatDone,
+)
 
 ProviderEvent: TypeAlias = StreamChatDelta | StreamChatDone
 
@@ -22,4 +35,20 @@ class Provider(Protocol):
 
     async def list_models(self) -> ModelList:
         """The models a chat may name, in the provider's order."""
+        ...
+
+    async def list_openai_models(self) -> OpenAIModelList:
+        """The same models, as OpenAI's API lists them."""
+        ...
+
+    async def complete_openai(
+        self, request: CreateChatCompletionRequest, raw: bytes
+    ) -> ChatCompletion | msgspec.Raw:
+        """OpenAI's chat completion; `raw` is the body as the client sent it."""
+        ...
+
+    def stream_openai(
+        self, request: CreateChatCompletionRequest, raw: bytes
+    ) -> AsyncIterator[CreateChatCompletionMessage]:
+        """OpenAI's chunks, without the closing `[DONE]`, which the server writes."""
         ...

@@ -5,26 +5,64 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+import secrets
+import time
 from collections.abc import AsyncIterator
+
+import msgspec
 
 from streamspec._generated.models import (
     AssistantMessage,
     AssistantRole,
+    ChatCompletion,
+    ChatCompletionChoice,
+    ChatCompletionChunk,
+    ChatCompletionChunkChoice,
+    ChatCompletionContentPartText,
+    ChatCompletionFinishReason,
+    ChatCompletionRequestMessage,
+    ChatCompletionResponseMessage,
+    ChatCompletionStreamDelta,
+    ChatCompletionUserMessage,
     ChatDelta,
     ChatDone,
     ChatRequest,
     ChatResponse,
+    CompletionUsage,
+    CreateChatCompletionRequest,
     FinishReason,
     Model,
     ModelList,
+    Object,
+    Object1,
+    Object2,
+    Object3,
+    OpenAIModel,
+    OpenAIModelList,
     Role,
+    Role1,
     Usage,
 )
-from streamspec._generated.operations import StreamChatDelta, StreamChatDone
+from streamspec._generated.operations import (
+    CreateChatCompletionMessage,
+    StreamChatDelta,
+    StreamChatDone,
+)
+from streamspec.errors import ModelNotFound
 from streamspec.providers import ProviderEvent
 
 ECHO_MODEL = "echo"
 _MODELS = ModelList(models=[Model(id=ECHO_MODEL, owned_by="streamspec")])
+# When `echo` was made, for OpenAI's model list: fixed, so the list never changes.
+ECHO_CREATED = 1_735_689_600
+_OPENAI_MODELS = OpenAIModelList(
+    object=Object3.list,
+    data=[
+        OpenAIModel(
+            id=ECHO_MODEL, object=Object2.model, created=ECHO_CREATED, owned_by="streamspec"
+        )
+    ],
+)
 # A word with the whitespace after it, or leading whitespace alone: the pieces
 # always concatenate back to the exact input.
 _PIECE = re.compile(r"\S+\s*|\s+")
@@ -95,6 +133,107 @@ class EchoProvider:
                 finish_reason=FinishReason.stop, usage=_usage(request, reply), model=ECHO_MODEL
             )
         )
+
+    async def list_openai_models(self) -> OpenAIModelList:
+        return _OPENAI_MODELS
+
+    async def complete_openai(
+        self, request: CreateChatCompletionRequest, raw: bytes
+    ) -> ChatCompletion:
+        _check_model(request)
+        reply = _openai_reply_to(request.messages)
+        return ChatCompletion(
+            id=_completion_id(),
+            object=Object.chat_completion,
+            created=int(time.time()),
+            model=ECHO_MODEL,
+            choices=[
+                ChatCompletionChoice(
+                    index=0,
+                    message=ChatCompletionResponseMessage(role=Role1.assistant, content=reply),
+                    finish_reason=ChatCompletionFinishReason.stop,
+                )
+            ],
+            usage=_openai_usage(request.messages, reply),
+        )
+
+    async def stream_openai(
+        self, request: CreateChatCompletionRequest, raw: bytes
+    ) -> AsyncIterator[CreateChatCompletionMessage]:
+        _check_model(request)
+        reply = _openai_reply_to(request.messages)
+        pacer = self._pace() if self._delay_s else None
+        completion_id, created = _completion_id(), int(time.time())
+
+        def chunk(
+            delta: ChatCompletionStreamDelta,
+            finish_reason: ChatCompletionFinishReason | None = None,
+        ) -> CreateChatCompletionMessage:
+            choice = ChatCompletionChunkChoice(index=0, delta=delta, finish_reason=finish_reason)
+            return CreateChatCompletionMessage(
+                data=ChatCompletionChunk(
+                    id=completion_id,
+                    object=Object1.chat_completion_chunk,
+                    created=created,
+                    model=ECHO_MODEL,
+                    choices=[choice],
+                )
+            )
+
+        # OpenAI's first chunk names the role; the text follows piece by piece.
+        yield chunk(ChatCompletionStreamDelta(role=Role1.assistant, content=""))
+        for index, piece in enumerate(split_pieces(reply)):
+            if index and pacer is not None:
+                await pacer.sleep(self._delay_s)
+            yield chunk(ChatCompletionStreamDelta(content=piece))
+        yield chunk(ChatCompletionStreamDelta(), ChatCompletionFinishReason.stop)
+        options = request.stream_options
+        if options is not None and options is not msgspec.UNSET and options.include_usage is True:
+            yield CreateChatCompletionMessage(
+                data=ChatCompletionChunk(
+                    id=completion_id,
+                    object=Object1.chat_completion_chunk,
+                    created=created,
+                    model=ECHO_MODEL,
+                    choices=[],
+                    usage=_openai_usage(request.messages, reply),
+                )
+            )
+
+
+def _check_model(request: CreateChatCompletionRequest) -> None:
+    if request.model != ECHO_MODEL:
+        raise ModelNotFound(
+            f"The model `{request.model}` does not exist; the echo provider offers `echo`."
+        )
+
+
+def _completion_id() -> str:
+    return "chatcmpl-" + secrets.token_hex(12)
+
+
+def _text(message: ChatCompletionRequestMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.text for p in content if isinstance(p, ChatCompletionContentPartText))
+    return ""
+
+
+def _openai_reply_to(messages: list[ChatCompletionRequestMessage]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, ChatCompletionUserMessage):
+            return _text(message)
+    return _text(messages[-1])
+
+
+def _openai_usage(messages: list[ChatCompletionRequestMessage], reply: str) -> CompletionUsage:
+    prompt = sum(len(split_pieces(_text(message))) for message in messages)
+    completion = len(split_pieces(reply))
+    return CompletionUsage(
+        prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
+    )
 
 
 def _reply_to(request: ChatRequest) -> str:

@@ -5,11 +5,16 @@ per-request machinery (merging URLs and headers, cookies, auth and redirect hook
 hooks) is a quarter of the relay's Python time and does nothing for one fixed URL with
 fixed headers, no cookies and no redirects (see docs/benchmarks.md).
 
-Every way the upstream can fail becomes an `UpstreamError`; nothing about the
-upstream's credentials ever reaches a message, since only status codes and our
-own words go into them. Each failure is logged once, where it is raised, with its
-cause (the transport's exception, or what was wrong with the answer), and each
-upstream request is counted by outcome.
+Every way the upstream can fail becomes an `UpstreamError`, in our own words. A
+request the provider refuses as a client error (400, 404, 422) becomes an
+`UpstreamRejected` carrying the provider's message, with our key scrubbed from it.
+Each failure is logged once, where it is raised, with its cause (the transport's
+exception, or what was wrong with the answer), and each upstream request is counted
+by outcome.
+
+The OpenAI-compatible surface is relayed as bytes: the client's body goes to the
+provider as sent, and the answer and each chunk come back as sent (checked to be
+JSON, not decoded into our types), so every field the provider adds survives.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Mapping
+from dataclasses import dataclass
 from time import perf_counter
 from typing import Any, TypeVar
 
@@ -34,15 +40,25 @@ from streamspec._generated.models import (
     ChatDone,
     ChatRequest,
     ChatResponse,
+    CreateChatCompletionRequest,
     FinishReason,
     Model,
     ModelList,
+    Object2,
+    Object3,
+    OpenAIModel,
+    OpenAIModelList,
     Usage,
 )
-from streamspec._generated.operations import StreamChatDelta, StreamChatDone
+from streamspec._generated.operations import (
+    CreateChatCompletionMessage,
+    StreamChatDelta,
+    StreamChatDone,
+)
 from streamspec.errors import (
     UpstreamError,
     UpstreamRateLimited,
+    UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -55,6 +71,7 @@ from streamspec.providers.sse import EventTooLarge, SSEDataSplitter
 class _UpstreamModel(msgspec.Struct):
     id: str
     owned_by: str = ""
+    created: int = 0
 
 
 class _UpstreamModels(msgspec.Struct):
@@ -102,6 +119,8 @@ logger = logging.getLogger(__name__)
 _completion_decoder = msgspec.json.Decoder(_UpstreamCompletion)
 _chunk_decoder = msgspec.json.Decoder(_UpstreamChunk)
 _models_decoder = msgspec.json.Decoder(_UpstreamModels)
+# Decoding to Raw checks that the bytes are one JSON value, and keeps them as they are.
+_json_checker = msgspec.json.Decoder(msgspec.Raw)
 _encoder = msgspec.json.Encoder()
 _FINISH_REASONS = {reason.value: reason for reason in FinishReason}
 _STREAM_END = b"[DONE]"
@@ -115,10 +134,11 @@ MODELS_CACHE_SECONDS = 60.0
 # Outcomes of an upstream request, as the metrics count them.
 OK = "ok"
 CANCELLED = "cancelled"
-_OUTCOMES: dict[type[UpstreamError], str] = {
+_OUTCOMES: dict[type[Exception], str] = {
     UpstreamTimeout: "timeout",
     UpstreamRateLimited: "rate_limited",
     UpstreamUnavailable: "unavailable",
+    UpstreamRejected: "rejected",
 }
 # Retries happen only while connecting: once a byte is sent, a retry could bill twice.
 CONNECT_ATTEMPTS = 3
@@ -151,7 +171,9 @@ class OpenAIProvider:
             self._headers["authorization"] = f"Bearer {api_key}"
         self._stream_headers = {**self._headers, "accept": "text/event-stream"}
         self._get_headers = {k: v for k, v in self._headers.items() if k != "content-type"}
+        self._api_key = api_key
         self._models: ModelList | None = None
+        self._openai_models: OpenAIModelList | None = None
         self._models_expire = 0.0
         self._models_lock = asyncio.Lock()
         self._default_model = default_model
@@ -170,9 +192,19 @@ class OpenAIProvider:
 
     async def list_models(self) -> ModelList:
         """The upstream's `/models`, fetched by one request at a time and kept a minute."""
+        await self._fetch_models()
+        assert self._models is not None
+        return self._models
+
+    async def list_openai_models(self) -> OpenAIModelList:
+        await self._fetch_models()
+        assert self._openai_models is not None
+        return self._openai_models
+
+    async def _fetch_models(self) -> None:
         async with self._models_lock:
             if self._models is not None and time.monotonic() < self._models_expire:
-                return self._models
+                return
             response = await self._open(self._models_url, None, self._get_headers)
             body = await self._read_answer(response)
             try:
@@ -184,12 +216,23 @@ class OpenAIProvider:
             self._models = ModelList(
                 models=[Model(id=m.id, owned_by=m.owned_by or "unknown") for m in listed]
             )
+            self._openai_models = OpenAIModelList(
+                object=Object3.list,
+                data=[
+                    OpenAIModel(
+                        id=m.id,
+                        object=Object2.model,
+                        created=max(0, m.created),
+                        owned_by=m.owned_by or "unknown",
+                    )
+                    for m in listed
+                ],
+            )
             self._models_expire = time.monotonic() + MODELS_CACHE_SECONDS
-            return self._models
 
     async def _read_answer(self, response: httpx.Response) -> bytes:
         try:
-            _raise_for_status(response)
+            await self._raise_for_status(response)
             async with asyncio.timeout(self._idle_timeout):
                 return await _read_capped(response, MAX_COMPLETION_BYTES)
         except (TimeoutError, httpx.HTTPError) as exc:
@@ -202,6 +245,81 @@ class OpenAIProvider:
             raise
         finally:
             await response.aclose()
+
+    async def complete_openai(
+        self, request: CreateChatCompletionRequest, raw: bytes
+    ) -> msgspec.Raw:
+        """The provider's completion for the client's own body, both as sent."""
+        response = await self._open(self._url, raw, self._headers)
+        body = await self._read_answer(response)
+        try:
+            answer = _json_checker.decode(body)
+        except msgspec.DecodeError as exc:
+            failure = UpstreamUnavailable("The provider's answer was not JSON.")
+            raise self._failed(failure, exc) from None
+        self._metrics.upstream_finished(OK)
+        return answer
+
+    async def stream_openai(
+        self, request: CreateChatCompletionRequest, raw: bytes
+    ) -> AsyncIterator[CreateChatCompletionMessage]:
+        """The provider's chunks for the client's own body, each as sent; the server
+        writes the closing `[DONE]` once the provider has sent its own."""
+        response = await self._open(self._url, raw, self._stream_headers)
+        try:
+            await self._check_stream(response)
+            end = _StreamEnd()
+            async for payloads in _event_payloads(response, self._idle_timeout, end):
+                for data in payloads:
+                    try:
+                        chunk = _json_checker.decode(data)
+                    except msgspec.DecodeError:
+                        raise UpstreamUnavailable(
+                            "The provider sent a malformed stream chunk."
+                        ) from None
+                    if b"\n" in data:  # whitespace only, in valid JSON: one data line out
+                        chunk = msgspec.Raw(data.replace(b"\n", b" "))
+                    yield CreateChatCompletionMessage(data=chunk)
+            if not end.done:
+                raise UpstreamUnavailable("The provider ended the stream before finishing.")
+        except UpstreamError as exc:
+            self._failed(exc, exc.__context__)
+            raise
+        except (GeneratorExit, asyncio.CancelledError):  # the client left
+            self._metrics.upstream_finished(CANCELLED)
+            raise
+        finally:
+            await response.aclose()
+        self._metrics.upstream_finished(OK)
+
+    async def _raise_for_status(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status == 200:
+            return
+        if status == 429:
+            raise UpstreamRateLimited(
+                "The provider's rate limit is exhausted.",
+                headers={"Retry-After": str(retry_after_seconds(response.headers))},
+            )
+        if status in (401, 403):
+            raise UpstreamUnavailable("The provider refused the server's credentials.")
+        if status in CLIENT_ERROR_STATUSES:
+            async with asyncio.timeout(self._idle_timeout):
+                body = await _read_capped(response, MAX_ERROR_BYTES, truncate=True)
+            rejection = _rejection(status, body, self._api_key)
+            logger.warning(
+                "the provider refused the request: HTTP %d, %s", status, rejection.detail
+            )
+            raise rejection
+        raise UpstreamUnavailable(f"The provider answered with HTTP status {status}.")
+
+    async def _check_stream(self, response: httpx.Response) -> None:
+        try:
+            await self._raise_for_status(response)
+        except (TimeoutError, httpx.HTTPError) as exc:
+            raise _mid_answer_failure(exc) from None
+        if not _is_event_stream(response):
+            raise UpstreamUnavailable("The provider's answer was not an event stream.")
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         response = await self._open(self._url, self._payload(request, stream=False), self._headers)
@@ -229,30 +347,10 @@ class OpenAIProvider:
         response = await self._open(
             self._url, self._payload(request, stream=True), self._stream_headers
         )
-        idle = _IdleTimer(self._idle_timeout)
-        splitter = SSEDataSplitter(MAX_STREAM_EVENT_BYTES)
-        utf8 = codecs.getincrementaldecoder("utf-8")()
         try:
-            _raise_for_status(response)
-            if not _is_event_stream(response):
-                raise UpstreamUnavailable("The provider's answer was not an event stream.")
-            chunks = aiter(_async_stream(response))
-            ended = False
-            while not ended:
-                try:
-                    chunk = await idle.wait(anext(chunks))
-                except StopAsyncIteration:
-                    chunk, ended = b"", True
-                chunk, bad_utf8 = _valid_utf8_prefix(utf8, chunk, final=ended)
-                payloads = splitter.feed(chunk) if chunk else []
-                if ended or bad_utf8:  # a CR held back may end the last whole event
-                    payloads += splitter.end()
+            await self._check_stream(response)
+            async for payloads in _event_payloads(response, self._idle_timeout, _StreamEnd()):
                 for data in payloads:
-                    if not data:
-                        continue  # WHATWG: an event with no data is not dispatched
-                    if data == _STREAM_END:
-                        ended = True
-                        break
                     upstream_chunk = _decode_chunk(data)
                     model = upstream_chunk.model or model
                     if upstream_chunk.usage is not None:
@@ -262,24 +360,15 @@ class OpenAIProvider:
                             yield StreamChatDelta(data=ChatDelta(content=choice.delta.content))
                         if choice.finish_reason is not None:
                             finish_reason = _finish_reason(choice.finish_reason)
-                else:
-                    if bad_utf8:
-                        raise UpstreamUnavailable("The provider's stream was not valid UTF-8.")
-                    if ended and finish_reason is None:
-                        raise UpstreamUnavailable("The provider ended the stream before finishing.")
-        except EventTooLarge as exc:
-            failure = UpstreamUnavailable("The provider sent a stream event over 1 MiB.")
-            raise self._failed(failure, exc) from None
-        except (TimeoutError, httpx.HTTPError, httpx.StreamError) as exc:
-            raise self._failed(_mid_answer_failure(exc), exc) from None
+            if finish_reason is None:
+                raise UpstreamUnavailable("The provider ended the stream before finishing.")
         except UpstreamError as exc:
-            self._failed(exc)
+            self._failed(exc, exc.__context__)
             raise
         except (GeneratorExit, asyncio.CancelledError):  # the client left
             self._metrics.upstream_finished(CANCELLED)
             raise
         finally:
-            idle.close()
             await response.aclose()
         self._metrics.upstream_finished(OK)
         yield StreamChatDone(
@@ -330,8 +419,12 @@ class OpenAIProvider:
 
     def _failed(self, failure: UpstreamError, cause: BaseException | None = None) -> UpstreamError:
         """Count and log `failure`, with its cause; returns it to be raised."""
-        outcome = _OUTCOMES.get(type(failure), "unavailable")
+        outcome = next(
+            (_OUTCOMES[c] for c in type(failure).__mro__ if c in _OUTCOMES), "unavailable"
+        )
         self._metrics.upstream_finished(outcome)
+        if isinstance(failure, UpstreamRejected):
+            return failure  # logged with the provider's own words where it was read
         logger.warning(
             "upstream request failed (%s, answered as %d): %s Cause: %s",
             outcome,
@@ -357,6 +450,56 @@ class OpenAIProvider:
         if stream:
             payload["stream_options"] = {"include_usage": True}
         return _encoder.encode(payload)
+
+
+@dataclass
+class _StreamEnd:
+    done: bool = False  # the provider sent its `[DONE]`
+
+
+async def _event_payloads(
+    response: httpx.Response, idle_timeout: float, end: _StreamEnd
+) -> AsyncIterator[list[bytes]]:
+    """The data of each event of an upstream stream, a read's worth at a time, up to
+    `[DONE]` (which sets `end.done`) or the end of the body.
+
+    The events wholly before a failure (bad UTF-8, a broken connection) still come out.
+    """
+    idle = _IdleTimer(idle_timeout)
+    splitter = SSEDataSplitter(MAX_STREAM_EVENT_BYTES)
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    try:
+        chunks = aiter(_async_stream(response))
+        ended = False
+        while not ended:
+            try:
+                chunk = await idle.wait(anext(chunks))
+            except StopAsyncIteration:
+                chunk, ended = b"", True
+            chunk, bad_utf8 = _valid_utf8_prefix(utf8, chunk, final=ended)
+            payloads = splitter.feed(chunk) if chunk else []
+            if ended or bad_utf8:  # a CR held back may end the last whole event
+                payloads += splitter.end()
+            batch: list[bytes] = []
+            for data in payloads:
+                if not data:
+                    continue  # WHATWG: an event with no data is not dispatched
+                if data == _STREAM_END:
+                    end.done = True
+                    break
+                batch.append(data)
+            if batch:
+                yield batch
+            if end.done:
+                return
+            if bad_utf8:
+                raise UpstreamUnavailable("The provider's stream was not valid UTF-8.")
+    except EventTooLarge:
+        raise UpstreamUnavailable("The provider sent a stream event over 1 MiB.") from None
+    except (TimeoutError, httpx.HTTPError, httpx.StreamError) as exc:
+        raise _mid_answer_failure(exc) from None
+    finally:
+        idle.close()
 
 
 class _IdleTimer:
@@ -398,12 +541,16 @@ class _IdleTimer:
         self._handle.cancel()
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> bytes:
+async def _read_capped(response: httpx.Response, cap: int, *, truncate: bool = False) -> bytes:
+    """The body, up to `cap` bytes: past it, an error, or with `truncate` its first `cap`."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in _async_stream(response):
         size += len(chunk)
         if size > cap:
+            if truncate:
+                chunks.append(chunk)
+                return b"".join(chunks)[:cap]
             raise UpstreamUnavailable(f"The provider's answer was over {cap} bytes.")
         chunks.append(chunk)
     return b"".join(chunks)
@@ -478,18 +625,60 @@ def _decode_chunk(data: bytes) -> _UpstreamChunk:
         raise UpstreamUnavailable("The provider sent a malformed stream chunk.") from None
 
 
-def _raise_for_status(response: httpx.Response) -> None:
-    status = response.status_code
-    if status == 200:
-        return
-    if status == 429:
-        raise UpstreamRateLimited(
-            "The provider's rate limit is exhausted.",
-            headers={"Retry-After": str(retry_after_seconds(response.headers))},
-        )
-    if status in (401, 403):
-        raise UpstreamUnavailable("The provider refused the server's credentials.")
-    raise UpstreamUnavailable(f"The provider answered with HTTP status {status}.")
+# The statuses by which a provider says the request itself is wrong: told to the client.
+CLIENT_ERROR_STATUSES = frozenset({400, 404, 422})
+# How much of a refusal's body is read for its message, and kept of the message.
+MAX_ERROR_BYTES = 64 * 1024
+MAX_ERROR_MESSAGE = 2000
+
+
+class _UpstreamErrorDetail(msgspec.Struct):
+    message: str | None = None
+    type: str | None = None
+    param: str | None = None
+    code: str | int | None = None
+
+
+class _UpstreamErrorBody(msgspec.Struct):
+    """OpenAI's envelope; others put a message in `error` as a string, or in `detail`."""
+
+    error: _UpstreamErrorDetail | str | None = None
+    detail: str | None = None
+    message: str | None = None
+
+
+_error_decoder = msgspec.json.Decoder(_UpstreamErrorBody)
+
+
+def _rejection(status: int, body: bytes, secret: str | None) -> UpstreamRejected:
+    """The provider's refusal as our error: its message, type, param and code, scrubbed."""
+    detail = _UpstreamErrorDetail()
+    try:
+        parsed = _error_decoder.decode(body)
+        if isinstance(parsed.error, _UpstreamErrorDetail):
+            detail = parsed.error
+        else:
+            detail.message = parsed.error or parsed.detail or parsed.message
+    except msgspec.DecodeError:
+        text = body.decode("utf-8", "replace").strip()
+        detail.message = text if text and not text.startswith("<") else None
+
+    def scrub(value: str | int | None) -> str | None:
+        if value is None:
+            return None
+        text = str(value)
+        if secret:
+            text = text.replace(secret, "[redacted]")
+        return text[:MAX_ERROR_MESSAGE]
+
+    message = scrub(detail.message) or f"The provider answered with HTTP status {status}."
+    return UpstreamRejected.rejected(
+        status,
+        message,
+        kind=scrub(detail.type),
+        param=scrub(detail.param),
+        code=scrub(detail.code),
+    )
 
 
 def retry_after_seconds(headers: Mapping[str, str], default: int = 1) -> int:

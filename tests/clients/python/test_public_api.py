@@ -52,7 +52,7 @@ def _contract_names() -> set[str]:
     names = set(schemas) | {"AsyncClient", "Client", "ErrorBody"}
     names |= {f"{name}Param" for name, s in schemas.items() if "properties" in s}
     for op in OPERATIONS:
-        if op.stream:
+        if op.stream and not op.json_or_stream:
             names |= {op.response_type, *(event.class_name for event in op.events)}
         elif op.answers_choose:
             names |= {str(response.class_name) for response in op.responses}
@@ -87,7 +87,8 @@ def test_client_and_async_client_have_one_method_per_operation_taking_the_same_p
     for op in OPERATIONS:
         sync, awaited = getattr(Client, op.method_name), getattr(AsyncClient, op.method_name)
         assert _parameters(sync) == _parameters(awaited), op.operation_id
-        assert inspect.iscoroutinefunction(awaited) is (op.stream is None), op.operation_id
+        streams = op.stream is not None and not op.json_or_stream
+        assert inspect.iscoroutinefunction(awaited) is not streams, op.operation_id
     assert _parameters(AsyncClient.__init__)[:-1] == _parameters(Client.__init__)[:-1]
 
 

@@ -21,12 +21,12 @@ from .._streaming import AsyncStream, Stream, StreamOperation
 from .models import *  # noqa: F403
 from .params import *  # noqa: F403
 
-# The schema of the contract's error bodies, as `APIStatusError.problem` holds it.
+# The schemas of the contract's error bodies, as `APIStatusError.problem` holds them.
 ErrorBody: TypeAlias = Problem
 
 
-def decode_error_body(data: bytes | str) -> ErrorBody:
-    return msgspec.json.decode(data, type=ErrorBody)
+def _decode_Problem(data: bytes | str) -> Problem:
+    return msgspec.json.decode(data, type=Problem)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +71,7 @@ _GET_HEALTH: Final[Endpoint[Health]] = Endpoint(
     "GET",
     "/health",
     _get_health_answer,
+    _decode_Problem,
 )
 
 
@@ -83,6 +84,7 @@ _CREATE_CHAT: Final[Endpoint[ChatResponse]] = Endpoint(
     "POST",
     "/api/chat",
     _create_chat_answer,
+    _decode_Problem,
 )
 
 _STREAM_CHAT: Final[StreamOperation[StreamChatEvent]] = StreamOperation(
@@ -96,7 +98,7 @@ _STREAM_CHAT: Final[StreamOperation[StreamChatEvent]] = StreamOperation(
     error_events=frozenset({"error"}),
     end_event="done",
     end_sentinel=None,
-    decode_error=decode_error_body,
+    decode_error=_decode_Problem,
 )
 
 
@@ -109,6 +111,7 @@ _LIST_MODELS: Final[Endpoint[ModelList]] = Endpoint(
     "GET",
     "/api/models",
     _list_models_answer,
+    _decode_Problem,
 )
 
 
@@ -121,14 +124,51 @@ _GET_MODEL: Final[Endpoint[Model]] = Endpoint(
     "GET",
     "/api/models/{model_id}",
     _get_model_answer,
+    _decode_Problem,
+)
+
+
+def _create_chat_completion_answer(response: httpx.Response) -> ChatCompletion:
+    return msgspec.json.decode(response.content, type=ChatCompletion)
+
+
+_CREATE_CHAT_COMPLETION: Final[Endpoint[ChatCompletion]] = Endpoint(
+    "createChatCompletion",
+    "POST",
+    "/v1/chat/completions",
+    _create_chat_completion_answer,
+    None,
+)
+
+
+def _list_openai_models_answer(response: httpx.Response) -> OpenAIModelList:
+    return msgspec.json.decode(response.content, type=OpenAIModelList)
+
+
+_LIST_OPENAI_MODELS: Final[Endpoint[OpenAIModelList]] = Endpoint(
+    "listOpenaiModels",
+    "GET",
+    "/v1/models",
+    _list_openai_models_answer,
+    None,
+)
+
+
+def _retrieve_openai_model_answer(response: httpx.Response) -> OpenAIModel:
+    return msgspec.json.decode(response.content, type=OpenAIModel)
+
+
+_RETRIEVE_OPENAI_MODEL: Final[Endpoint[OpenAIModel]] = Endpoint(
+    "retrieveOpenaiModel",
+    "GET",
+    "/v1/models/{model}",
+    _retrieve_openai_model_answer,
+    None,
 )
 
 
 class Client(SyncAPIClient):
     """The Streamspec API. Close it, or use it in `with`."""
-
-    def _decode_error_body(self, data: bytes) -> ErrorBody:
-        return decode_error_body(data)
 
     def get_health(self) -> Health:
         """Report liveness and what the server runs on."""
@@ -186,12 +226,66 @@ class Client(SyncAPIClient):
         """Describe one model the provider offers."""
         return self._request(_GET_MODEL, path={"model_id": model_id}, query=None, headers=None)
 
+    def create_chat_completion(
+        self,
+        *,
+        model: str,
+        messages: Sequence[ChatCompletionRequestMessage],
+        stream: bool | None | None = None,
+        stream_options: ChatCompletionStreamOptions
+        | ChatCompletionStreamOptionsParam
+        | Any
+        | None = None,
+        temperature: float | None | None = None,
+        top_p: float | None | None = None,
+        n: int | None | None = None,
+        stop: str | StopSequences | Any | None = None,
+        seed: int | None | None = None,
+        max_tokens: int | None | None = None,
+        max_completion_tokens: int | None | None = None,
+        tools: Sequence[ChatCompletionTool | ChatCompletionToolParam] | None = None,
+        tool_choice: ChatCompletionToolChoiceOption | None = None,
+        response_format: ResponseFormat | ResponseFormatParam | None = None,
+        user: str | None = None,
+    ) -> ChatCompletion:
+        """Complete a chat as OpenAI's API does, whole or streamed."""
+        return self._request(
+            _CREATE_CHAT_COMPLETION,
+            path=None,
+            query=None,
+            headers=None,
+            body={
+                "model": model,
+                "messages": messages,
+                "stream": stream,
+                "stream_options": stream_options,
+                "temperature": temperature,
+                "top_p": top_p,
+                "n": n,
+                "stop": stop,
+                "seed": seed,
+                "max_tokens": max_tokens,
+                "max_completion_tokens": max_completion_tokens,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "response_format": response_format,
+                "user": user,
+            },
+        )
+
+    def list_openai_models(self) -> OpenAIModelList:
+        """List the models the provider offers, as OpenAI's API does."""
+        return self._request(_LIST_OPENAI_MODELS, path=None, query=None, headers=None)
+
+    def retrieve_openai_model(self, model: str) -> OpenAIModel:
+        """Describe one model the provider offers, as OpenAI's API does."""
+        return self._request(
+            _RETRIEVE_OPENAI_MODEL, path={"model": model}, query=None, headers=None
+        )
+
 
 class AsyncClient(AsyncAPIClient):
     """The Streamspec API, awaited: the same methods as `Client`; `async with` a stream."""
-
-    def _decode_error_body(self, data: bytes) -> ErrorBody:
-        return decode_error_body(data)
 
     async def get_health(self) -> Health:
         """Report liveness and what the server runs on."""
@@ -249,4 +343,61 @@ class AsyncClient(AsyncAPIClient):
         """Describe one model the provider offers."""
         return await self._request(
             _GET_MODEL, path={"model_id": model_id}, query=None, headers=None
+        )
+
+    async def create_chat_completion(
+        self,
+        *,
+        model: str,
+        messages: Sequence[ChatCompletionRequestMessage],
+        stream: bool | None | None = None,
+        stream_options: ChatCompletionStreamOptions
+        | ChatCompletionStreamOptionsParam
+        | Any
+        | None = None,
+        temperature: float | None | None = None,
+        top_p: float | None | None = None,
+        n: int | None | None = None,
+        stop: str | StopSequences | Any | None = None,
+        seed: int | None | None = None,
+        max_tokens: int | None | None = None,
+        max_completion_tokens: int | None | None = None,
+        tools: Sequence[ChatCompletionTool | ChatCompletionToolParam] | None = None,
+        tool_choice: ChatCompletionToolChoiceOption | None = None,
+        response_format: ResponseFormat | ResponseFormatParam | None = None,
+        user: str | None = None,
+    ) -> ChatCompletion:
+        """Complete a chat as OpenAI's API does, whole or streamed."""
+        return await self._request(
+            _CREATE_CHAT_COMPLETION,
+            path=None,
+            query=None,
+            headers=None,
+            body={
+                "model": model,
+                "messages": messages,
+                "stream": stream,
+                "stream_options": stream_options,
+                "temperature": temperature,
+                "top_p": top_p,
+                "n": n,
+                "stop": stop,
+                "seed": seed,
+                "max_tokens": max_tokens,
+                "max_completion_tokens": max_completion_tokens,
+                "tools": tools,
+                "tool_choice": tool_choice,
+                "response_format": response_format,
+                "user": user,
+            },
+        )
+
+    async def list_openai_models(self) -> OpenAIModelList:
+        """List the models the provider offers, as OpenAI's API does."""
+        return await self._request(_LIST_OPENAI_MODELS, path=None, query=None, headers=None)
+
+    async def retrieve_openai_model(self, model: str) -> OpenAIModel:
+        """Describe one model the provider offers, as OpenAI's API does."""
+        return await self._request(
+            _RETRIEVE_OPENAI_MODEL, path={"model": model}, query=None, headers=None
         )

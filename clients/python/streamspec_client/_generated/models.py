@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 from msgspec import Meta, Struct
 
 
@@ -206,3 +206,360 @@ ChatStreamEvent: TypeAlias = Annotated[
         description="One Server-Sent Event of a chat stream, as the OpenAPI 3.2 SSE item `{event, data, id, retry}`."
     ),
 ]
+
+
+StopSequences: TypeAlias = Annotated[list[str], Meta(max_length=4, min_length=1)]
+
+
+class ChatCompletionStreamOptions(Struct, omit_defaults=True):
+    include_usage: (
+        Annotated[
+            bool,
+            Meta(
+                description="End the stream with a chunk whose `usage` counts the tokens and whose `choices` is empty."
+            ),
+        ]
+        | None
+    ) = None
+
+
+class ChatCompletionContentPartText(Struct, tag_field="type", tag="text"):
+    text: str
+
+
+class Detail(StrEnum):
+    auto = "auto"
+    low = "low"
+    high = "high"
+
+
+class ImageUrl(Struct, omit_defaults=True):
+    url: Annotated[str, Meta(description="An address, or the image itself as a `data:` URL.")]
+    detail: Detail | None = None
+
+
+class Type(StrEnum):
+    function = "function"
+
+
+class FunctionDefinition(Struct, omit_defaults=True):
+    name: Annotated[str, Meta(max_length=64, min_length=1)]
+    description: str | None = None
+    parameters: (
+        Annotated[
+            dict[str, Any],
+            Meta(description="A JSON Schema of the function's arguments."),
+        ]
+        | None
+    ) = None
+    strict: bool | None | None = None
+
+
+class ChatCompletionToolChoiceOption1(StrEnum):
+    none = "none"
+    auto = "auto"
+    required = "required"
+
+
+class FunctionName(Struct, omit_defaults=True):
+    name: str
+
+
+class Type2(StrEnum):
+    text = "text"
+    json_object = "json_object"
+    json_schema = "json_schema"
+
+
+class ResponseFormat(Struct, omit_defaults=True):
+    type: Type2
+    json_schema: dict[str, Any] | None = None
+
+
+class Type3(StrEnum):
+    function = "function"
+
+
+class FunctionCall(Struct, omit_defaults=True):
+    name: str
+    arguments: Annotated[
+        str, Meta(description="The arguments as JSON text, as the model wrote them.")
+    ]
+
+
+class Role1(StrEnum):
+    assistant = "assistant"
+
+
+class ChatCompletionFinishReason(StrEnum):
+    stop = "stop"
+    length = "length"
+    tool_calls = "tool_calls"
+    content_filter = "content_filter"
+    function_call = "function_call"
+
+
+class CompletionUsage(Struct, omit_defaults=True):
+    prompt_tokens: Annotated[int, Meta(ge=0)]
+    completion_tokens: Annotated[int, Meta(ge=0)]
+    total_tokens: Annotated[int, Meta(ge=0)]
+
+
+class Object(StrEnum):
+    chat_completion = "chat.completion"
+
+
+class FunctionCallDelta(Struct, omit_defaults=True):
+    name: str | None = None
+    arguments: (
+        Annotated[str, Meta(description="The next piece of the arguments' JSON text.")] | None
+    ) = None
+
+
+class Object1(StrEnum):
+    chat_completion_chunk = "chat.completion.chunk"
+
+
+class ChatCompletionStreamItem(Struct, omit_defaults=True):
+    data: str | Literal["[DONE]"]
+
+
+class Object2(StrEnum):
+    model = "model"
+
+
+class OpenAIModel(Struct, omit_defaults=True):
+    id: str
+    object: Object2
+    created: Annotated[
+        int,
+        Meta(description="When it was made, in Unix seconds; 0 when the provider does not say."),
+    ]
+    owned_by: str
+
+
+class Object3(StrEnum):
+    list = "list"
+
+
+class OpenAIModelList(Struct, omit_defaults=True):
+    object: Object3
+    data: list[OpenAIModel]
+
+
+class OpenAIError(Struct, omit_defaults=True):
+    message: Annotated[str, Meta(description="What went wrong, for a person to read.")]
+    type: Annotated[
+        str,
+        Meta(description="The kind of error, e.g. `invalid_request_error` or `rate_limit_error`."),
+    ]
+    param: (
+        Annotated[
+            str,
+            Meta(description="The request field at fault, e.g. `messages[0].role`."),
+        ]
+        | None
+    )
+    code: (
+        Annotated[
+            str,
+            Meta(
+                description="A machine-readable code, e.g. `model_not_found` or `invalid_api_key`."
+            ),
+        ]
+        | None
+    )
+
+
+class OpenAIErrorResponse(Struct, omit_defaults=True):
+    error: OpenAIError
+
+
+class ChatCompletionContentPartImage(Struct, tag_field="type", tag="image_url"):
+    image_url: ImageUrl
+
+
+class ChatCompletionTool(Struct, omit_defaults=True):
+    type: Type
+    function: FunctionDefinition
+
+
+class ChatCompletionNamedToolChoice(Struct, omit_defaults=True):
+    type: Type
+    function: FunctionName
+
+
+class ChatCompletionMessageToolCall(Struct, omit_defaults=True):
+    id: str
+    type: Type3
+    function: FunctionCall
+
+
+class ChatCompletionResponseMessage(Struct, omit_defaults=True):
+    role: Role1
+    content: str | None
+    refusal: str | None | None = None
+    tool_calls: list[ChatCompletionMessageToolCall] | None = None
+
+
+class ChatCompletionChoice(Struct, omit_defaults=True):
+    index: Annotated[int, Meta(ge=0)]
+    message: ChatCompletionResponseMessage
+    finish_reason: ChatCompletionFinishReason
+    logprobs: dict[str, Any] | None | None = None
+
+
+class ChatCompletion(Struct, omit_defaults=True):
+    id: str
+    object: Object
+    created: Annotated[int, Meta(description="When it was made, in Unix seconds.")]
+    model: str
+    choices: list[ChatCompletionChoice]
+    usage: CompletionUsage | None = None
+    system_fingerprint: str | None | None = None
+
+
+class ChatCompletionToolCallDelta(Struct, omit_defaults=True):
+    index: Annotated[int, Meta(ge=0)]
+    id: str | None = None
+    type: Type3 | None = None
+    function: FunctionCallDelta | None = None
+
+
+class ChatCompletionStreamDelta(Struct, omit_defaults=True):
+    role: Role1 | None = None
+    content: (
+        Annotated[
+            str,
+            Meta(description="The next piece of the reply; the pieces concatenate to it."),
+        ]
+        | None
+        | None
+    ) = None
+    refusal: str | None | None = None
+    tool_calls: list[ChatCompletionToolCallDelta] | None = None
+
+
+class ChatCompletionChunkChoice(Struct, omit_defaults=True):
+    index: Annotated[int, Meta(ge=0)]
+    delta: ChatCompletionStreamDelta
+    finish_reason: ChatCompletionFinishReason | None | None = None
+    logprobs: dict[str, Any] | None | None = None
+
+
+class ChatCompletionChunk(Struct, omit_defaults=True):
+    id: str
+    object: Object1
+    created: int
+    model: str
+    choices: Annotated[
+        list[ChatCompletionChunkChoice],
+        Meta(description="Empty in the closing usage chunk."),
+    ]
+    usage: CompletionUsage | None | None = None
+    system_fingerprint: str | None | None = None
+
+
+ChatCompletionContentPart: TypeAlias = (
+    ChatCompletionContentPartText | ChatCompletionContentPartImage
+)
+
+
+ChatCompletionToolChoiceOption: TypeAlias = Annotated[
+    ChatCompletionToolChoiceOption1 | ChatCompletionNamedToolChoice,
+    Meta(description="`none`, `auto`, `required`, or the one function to call."),
+]
+
+
+MessageContent: TypeAlias = Annotated[
+    str | list[ChatCompletionContentPart], Meta(description="The text, or its parts.")
+]
+
+
+class ChatCompletionSystemMessage(Struct, tag_field="role", tag="system"):
+    content: MessageContent
+    name: str | None = None
+
+
+class ChatCompletionDeveloperMessage(Struct, tag_field="role", tag="developer"):
+    content: MessageContent
+    name: str | None = None
+
+
+class ChatCompletionUserMessage(Struct, tag_field="role", tag="user"):
+    content: MessageContent
+    name: str | None = None
+
+
+class ChatCompletionAssistantMessage(Struct, tag_field="role", tag="assistant"):
+    content: MessageContent | None | None = None
+    name: str | None = None
+    refusal: str | None | None = None
+    tool_calls: list[ChatCompletionMessageToolCall] | None = None
+
+
+class ChatCompletionToolMessage(Struct, tag_field="role", tag="tool"):
+    content: MessageContent
+    tool_call_id: str
+
+
+ChatCompletionRequestMessage: TypeAlias = Annotated[
+    ChatCompletionSystemMessage
+    | ChatCompletionDeveloperMessage
+    | ChatCompletionUserMessage
+    | ChatCompletionAssistantMessage
+    | ChatCompletionToolMessage,
+    Meta(description="One message of the conversation, by its author's role."),
+]
+
+
+class CreateChatCompletionRequest(Struct, omit_defaults=True):
+    model: Annotated[
+        str,
+        Meta(
+            description="The provider's model name; `echo` for the embedded provider.",
+            max_length=200,
+            min_length=1,
+        ),
+    ]
+    messages: Annotated[list[ChatCompletionRequestMessage], Meta(max_length=256, min_length=1)]
+    stream: (
+        Annotated[
+            bool,
+            Meta(description="Answer as a stream of chunks ending with `data: [DONE]`."),
+        ]
+        | None
+        | None
+    ) = None
+    stream_options: ChatCompletionStreamOptions | None | None = None
+    temperature: Annotated[float, Meta(ge=0.0, le=2.0)] | None | None = None
+    top_p: Annotated[float, Meta(ge=0.0, le=1.0)] | None | None = None
+    n: Annotated[int, Meta(ge=1, le=128)] | None | None = None
+    stop: (
+        Annotated[
+            str | StopSequences,
+            Meta(description="Up to 4 sequences where the provider stops generating."),
+        ]
+        | None
+        | None
+    ) = None
+    seed: int | None | None = None
+    max_tokens: (
+        Annotated[
+            int,
+            Meta(
+                description="Deprecated by OpenAI in favour of `max_completion_tokens`; both are passed on.",
+                ge=1,
+            ),
+        ]
+        | None
+        | None
+    ) = None
+    max_completion_tokens: Annotated[int, Meta(ge=1)] | None | None = None
+    tools: Annotated[list[ChatCompletionTool], Meta(max_length=128)] | None = None
+    tool_choice: ChatCompletionToolChoiceOption | None = None
+    response_format: ResponseFormat | None = None
+    user: (
+        Annotated[str, Meta(description="The end user, for the provider's abuse monitoring.")]
+        | None
+    ) = None

@@ -10,19 +10,50 @@ from .models import *  # noqa: F403
 
 __all__ = [
     "AssistantMessageParam",
+    "ChatCompletionParam",
+    "ChatCompletionAssistantMessageParam",
+    "ChatCompletionChoiceParam",
+    "ChatCompletionChunkParam",
+    "ChatCompletionChunkChoiceParam",
+    "ChatCompletionContentPartImageParam",
+    "ChatCompletionContentPartTextParam",
+    "ChatCompletionDeveloperMessageParam",
+    "ChatCompletionMessageToolCallParam",
+    "ChatCompletionNamedToolChoiceParam",
+    "ChatCompletionResponseMessageParam",
+    "ChatCompletionStreamDeltaParam",
+    "ChatCompletionStreamItemParam",
+    "ChatCompletionStreamOptionsParam",
+    "ChatCompletionSystemMessageParam",
+    "ChatCompletionToolParam",
+    "ChatCompletionToolCallDeltaParam",
+    "ChatCompletionToolMessageParam",
+    "ChatCompletionUserMessageParam",
     "ChatDeltaParam",
     "ChatDoneParam",
     "ChatMessageParam",
     "ChatRequestParam",
     "ChatResponseParam",
+    "CompletionUsageParam",
+    "CreateChatCompletionRequestParam",
     "DeltaEventParam",
     "DoneEventParam",
     "ErrorEventParam",
     "FieldErrorParam",
+    "FunctionCallParam",
+    "FunctionCallDeltaParam",
+    "FunctionDefinitionParam",
+    "FunctionNameParam",
     "HealthParam",
+    "ImageUrlParam",
     "ModelParam",
     "ModelListParam",
+    "OpenAIErrorParam",
+    "OpenAIErrorResponseParam",
+    "OpenAIModelParam",
+    "OpenAIModelListParam",
     "ProblemParam",
+    "ResponseFormatParam",
     "UsageParam",
 ]
 
@@ -140,3 +171,271 @@ class ErrorEventParam(TypedDict, total=False):
 
     event: Required[Literal["error"]]
     data: Required[str]
+
+
+class CreateChatCompletionRequestParam(TypedDict, total=False):
+    """`CreateChatCompletionRequest` as a dict."""
+
+    model: Required[str]
+    messages: Required[Sequence[ChatCompletionRequestMessage]]
+    stream: bool | None
+    stream_options: ChatCompletionStreamOptions | ChatCompletionStreamOptionsParam | Any
+    temperature: float | None
+    top_p: float | None
+    n: int | None
+    stop: str | StopSequences | Any
+    seed: int | None
+    max_tokens: int | None
+    max_completion_tokens: int | None
+    tools: Sequence[ChatCompletionTool | ChatCompletionToolParam]
+    tool_choice: ChatCompletionToolChoiceOption
+    response_format: ResponseFormat | ResponseFormatParam
+    user: str
+
+
+class ChatCompletionStreamOptionsParam(TypedDict, total=False):
+    """`ChatCompletionStreamOptions` as a dict."""
+
+    include_usage: bool
+
+
+class ChatCompletionSystemMessageParam(TypedDict, total=False):
+    """`ChatCompletionSystemMessage` as a dict."""
+
+    role: Required[Literal["system"]]
+    content: Required[MessageContent]
+    name: str
+
+
+class ChatCompletionDeveloperMessageParam(TypedDict, total=False):
+    """`ChatCompletionDeveloperMessage` as a dict."""
+
+    role: Required[Literal["developer"]]
+    content: Required[MessageContent]
+    name: str
+
+
+class ChatCompletionUserMessageParam(TypedDict, total=False):
+    """`ChatCompletionUserMessage` as a dict."""
+
+    role: Required[Literal["user"]]
+    content: Required[MessageContent]
+    name: str
+
+
+class ChatCompletionAssistantMessageParam(TypedDict, total=False):
+    """`ChatCompletionAssistantMessage` as a dict."""
+
+    role: Required[Literal["assistant"]]
+    content: MessageContent | Any
+    name: str
+    refusal: str | None
+    tool_calls: Sequence[ChatCompletionMessageToolCall | ChatCompletionMessageToolCallParam]
+
+
+class ChatCompletionToolMessageParam(TypedDict, total=False):
+    """`ChatCompletionToolMessage` as a dict."""
+
+    role: Required[Literal["tool"]]
+    content: Required[MessageContent]
+    tool_call_id: Required[str]
+
+
+class ChatCompletionContentPartTextParam(TypedDict, total=False):
+    """`ChatCompletionContentPartText` as a dict."""
+
+    type: Required[Literal["text"]]
+    text: Required[str]
+
+
+class ChatCompletionContentPartImageParam(TypedDict, total=False):
+    """`ChatCompletionContentPartImage` as a dict."""
+
+    type: Required[Literal["image_url"]]
+    image_url: Required[ImageUrl | ImageUrlParam]
+
+
+class ImageUrlParam(TypedDict, total=False):
+    """`ImageUrl` as a dict."""
+
+    url: Required[str]
+    detail: Literal["auto", "low", "high"]
+
+
+class ChatCompletionToolParam(TypedDict, total=False):
+    """`ChatCompletionTool` as a dict."""
+
+    type: Required[Literal["function"]]
+    function: Required[FunctionDefinition | FunctionDefinitionParam]
+
+
+class FunctionDefinitionParam(TypedDict, total=False):
+    """`FunctionDefinition` as a dict."""
+
+    name: Required[str]
+    description: str
+    parameters: Mapping[str, Any]
+    strict: bool | None
+
+
+class ChatCompletionNamedToolChoiceParam(TypedDict, total=False):
+    """`ChatCompletionNamedToolChoice` as a dict."""
+
+    type: Required[Literal["function"]]
+    function: Required[FunctionName | FunctionNameParam]
+
+
+class FunctionNameParam(TypedDict, total=False):
+    """`FunctionName` as a dict."""
+
+    name: Required[str]
+
+
+class ResponseFormatParam(TypedDict, total=False):
+    """`ResponseFormat` as a dict."""
+
+    type: Required[Literal["text", "json_object", "json_schema"]]
+    json_schema: Mapping[str, Any]
+
+
+class ChatCompletionMessageToolCallParam(TypedDict, total=False):
+    """`ChatCompletionMessageToolCall` as a dict."""
+
+    id: Required[str]
+    type: Required[Literal["function"]]
+    function: Required[FunctionCall | FunctionCallParam]
+
+
+class FunctionCallParam(TypedDict, total=False):
+    """`FunctionCall` as a dict."""
+
+    name: Required[str]
+    arguments: Required[str]
+
+
+class ChatCompletionResponseMessageParam(TypedDict, total=False):
+    """`ChatCompletionResponseMessage` as a dict."""
+
+    role: Required[Literal["assistant"]]
+    content: Required[str | None]
+    refusal: str | None
+    tool_calls: Sequence[ChatCompletionMessageToolCall | ChatCompletionMessageToolCallParam]
+
+
+class ChatCompletionChoiceParam(TypedDict, total=False):
+    """`ChatCompletionChoice` as a dict."""
+
+    index: Required[int]
+    message: Required[ChatCompletionResponseMessage | ChatCompletionResponseMessageParam]
+    finish_reason: Required[
+        ChatCompletionFinishReason
+        | Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
+    ]
+    logprobs: Mapping[str, Any] | None
+
+
+class CompletionUsageParam(TypedDict, total=False):
+    """`CompletionUsage` as a dict."""
+
+    prompt_tokens: Required[int]
+    completion_tokens: Required[int]
+    total_tokens: Required[int]
+
+
+class ChatCompletionParam(TypedDict, total=False):
+    """`ChatCompletion` as a dict."""
+
+    id: Required[str]
+    object: Required[Literal["chat.completion"]]
+    created: Required[int]
+    model: Required[str]
+    choices: Required[Sequence[ChatCompletionChoice | ChatCompletionChoiceParam]]
+    usage: CompletionUsage | CompletionUsageParam
+    system_fingerprint: str | None
+
+
+class ChatCompletionToolCallDeltaParam(TypedDict, total=False):
+    """`ChatCompletionToolCallDelta` as a dict."""
+
+    index: Required[int]
+    id: str
+    type: Literal["function"]
+    function: FunctionCallDelta | FunctionCallDeltaParam
+
+
+class FunctionCallDeltaParam(TypedDict, total=False):
+    """`FunctionCallDelta` as a dict."""
+
+    name: str
+    arguments: str
+
+
+class ChatCompletionStreamDeltaParam(TypedDict, total=False):
+    """`ChatCompletionStreamDelta` as a dict."""
+
+    role: Literal["assistant"]
+    content: str | None
+    refusal: str | None
+    tool_calls: Sequence[ChatCompletionToolCallDelta | ChatCompletionToolCallDeltaParam]
+
+
+class ChatCompletionChunkChoiceParam(TypedDict, total=False):
+    """`ChatCompletionChunkChoice` as a dict."""
+
+    index: Required[int]
+    delta: Required[ChatCompletionStreamDelta | ChatCompletionStreamDeltaParam]
+    finish_reason: (
+        ChatCompletionFinishReason
+        | Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
+        | Any
+    )
+    logprobs: Mapping[str, Any] | None
+
+
+class ChatCompletionChunkParam(TypedDict, total=False):
+    """`ChatCompletionChunk` as a dict."""
+
+    id: Required[str]
+    object: Required[Literal["chat.completion.chunk"]]
+    created: Required[int]
+    model: Required[str]
+    choices: Required[Sequence[ChatCompletionChunkChoice | ChatCompletionChunkChoiceParam]]
+    usage: CompletionUsage | CompletionUsageParam | Any
+    system_fingerprint: str | None
+
+
+class ChatCompletionStreamItemParam(TypedDict, total=False):
+    """`ChatCompletionStreamItem` as a dict."""
+
+    data: Required[str | str | Literal["[DONE]"]]
+
+
+class OpenAIModelParam(TypedDict, total=False):
+    """`OpenAIModel` as a dict."""
+
+    id: Required[str]
+    object: Required[Literal["model"]]
+    created: Required[int]
+    owned_by: Required[str]
+
+
+class OpenAIModelListParam(TypedDict, total=False):
+    """`OpenAIModelList` as a dict."""
+
+    object: Required[Literal["list"]]
+    data: Required[Sequence[OpenAIModel | OpenAIModelParam]]
+
+
+class OpenAIErrorParam(TypedDict, total=False):
+    """`OpenAIError` as a dict."""
+
+    message: Required[str]
+    type: Required[str]
+    param: Required[str | None]
+    code: Required[str | None]
+
+
+class OpenAIErrorResponseParam(TypedDict, total=False):
+    """`OpenAIErrorResponse` as a dict."""
+
+    error: Required[OpenAIError | OpenAIErrorParam]

@@ -2,7 +2,7 @@
 // One method per operationId: its argument, its answers and its documented errors,
 // and the table from which the SDK's runtime (src/client.ts) builds every method.
 
-import type { ChatRequest, ChatResponse, Health, Model, ModelList } from "./models.js";
+import type { ChatCompletion, ChatRequest, ChatResponse, CreateChatCompletionRequest, Health, Model, ModelList, OpenAIModel, OpenAIModelList } from "./models.js";
 import type { operations } from "./openapi.js";
 import { type StreamChatEvent, type StreamOperation, streamChatOperation } from "./streams.js";
 
@@ -66,6 +66,15 @@ export type ListModelsArgs = NoArguments;
 /** The argument of `getModel`: its parameters and its body's properties. */
 export type GetModelArgs = NonNullable<operations["getModel"]["parameters"]["path"]>;
 
+/** The argument of `createChatCompletion`: its parameters and its body's properties. */
+export type CreateChatCompletionArgs = CreateChatCompletionRequest;
+
+/** The argument of `listOpenaiModels`: its parameters and its body's properties. */
+export type ListOpenaiModelsArgs = NoArguments;
+
+/** The argument of `retrieveOpenaiModel`: its parameters and its body's properties. */
+export type RetrieveOpenaiModelArgs = NonNullable<operations["retrieveOpenaiModel"]["parameters"]["path"]>;
+
 /** The client `createClient` returns: one method per operationId. */
 export interface StreamspecClient {
   /**
@@ -79,7 +88,7 @@ export interface StreamspecClient {
    * Complete a chat in one JSON response.
    *
    * `POST /api/chat`
-   * Documented errors: 400, 401, 408, 413, 415, 422, 429, 500, 502, 504; each is thrown as its error class.
+   * Documented errors: 400, 401, 404, 408, 413, 415, 422, 429, 500, 502, 504; each is thrown as its error class.
    */
   createChat(args: CreateChatArgs, options?: RequestOptions): Promise<ChatResponse>;
   /**
@@ -87,7 +96,7 @@ export interface StreamspecClient {
    *
    * `POST /api/chat/stream`
    * The request is sent when iteration starts.
-   * Documented errors: 400, 401, 408, 413, 415, 422, 429, 500, 502, 504; each is thrown as its error class.
+   * Documented errors: 400, 401, 404, 408, 413, 415, 422, 429, 500, 502, 504; each is thrown as its error class.
    */
   streamChat(args: StreamChatArgs, options?: RequestOptions): AsyncIterable<StreamChatEvent>;
   /**
@@ -104,6 +113,27 @@ export interface StreamspecClient {
    * Documented errors: 401, 404, 422, 429, 500, 502, 504; each is thrown as its error class.
    */
   getModel(args: GetModelArgs, options?: RequestOptions): Promise<Model>;
+  /**
+   * Complete a chat as OpenAI's API does, whole or streamed.
+   *
+   * `POST /v1/chat/completions`
+   * Documented errors: 400, 401, 404, 408, 413, 429, 500, 502, 504; each is thrown as its error class.
+   */
+  createChatCompletion(args: CreateChatCompletionArgs, options?: RequestOptions): Promise<ChatCompletion>;
+  /**
+   * List the models the provider offers, as OpenAI's API does.
+   *
+   * `GET /v1/models`
+   * Documented errors: 401, 429, 500, 502, 504; each is thrown as its error class.
+   */
+  listOpenaiModels(args?: ListOpenaiModelsArgs, options?: RequestOptions): Promise<OpenAIModelList>;
+  /**
+   * Describe one model the provider offers, as OpenAI's API does.
+   *
+   * `GET /v1/models/{model}`
+   * Documented errors: 400, 401, 404, 429, 500, 502, 504; each is thrown as its error class.
+   */
+  retrieveOpenaiModel(args: RetrieveOpenaiModelArgs, options?: RequestOptions): Promise<OpenAIModel>;
 }
 
 /** Every operation, by method name: what `createClient` builds. */
@@ -129,7 +159,7 @@ export const clientOperations = {
     bodyRequired: true,
     answers: [{ status: 200, body: true, headers: [] }],
     choose: false,
-    errors: [400, 401, 408, 413, 415, 422, 429, 500, 502, 504],
+    errors: [400, 401, 404, 408, 413, 415, 422, 429, 500, 502, 504],
     stream: null,
   },
   streamChat: {
@@ -141,7 +171,7 @@ export const clientOperations = {
     bodyRequired: true,
     answers: [{ status: 200, body: false, headers: [] }],
     choose: false,
-    errors: [400, 401, 408, 413, 415, 422, 429, 500, 502, 504],
+    errors: [400, 401, 404, 408, 413, 415, 422, 429, 500, 502, 504],
     stream: streamChatOperation,
   },
   listModels: {
@@ -166,6 +196,42 @@ export const clientOperations = {
     answers: [{ status: 200, body: true, headers: [] }],
     choose: false,
     errors: [401, 404, 422, 429, 500, 502, 504],
+    stream: null,
+  },
+  createChatCompletion: {
+    operationId: "createChatCompletion",
+    method: "POST",
+    path: "/v1/chat/completions",
+    parameters: [],
+    body: "properties",
+    bodyRequired: true,
+    answers: [{ status: 200, body: true, headers: [] }],
+    choose: false,
+    errors: [400, 401, 404, 408, 413, 429, 500, 502, 504],
+    stream: null,
+  },
+  listOpenaiModels: {
+    operationId: "listOpenaiModels",
+    method: "GET",
+    path: "/v1/models",
+    parameters: [],
+    body: null,
+    bodyRequired: false,
+    answers: [{ status: 200, body: true, headers: [] }],
+    choose: false,
+    errors: [401, 429, 500, 502, 504],
+    stream: null,
+  },
+  retrieveOpenaiModel: {
+    operationId: "retrieveOpenaiModel",
+    method: "GET",
+    path: "/v1/models/{model}",
+    parameters: [{ name: "model", in: "path" }],
+    body: null,
+    bodyRequired: false,
+    answers: [{ status: 200, body: true, headers: [] }],
+    choose: false,
+    errors: [400, 401, 404, 429, 500, 502, 504],
     stream: null,
   },
 } as const satisfies { readonly [Name in keyof StreamspecClient]: OperationDescriptor };

@@ -23,6 +23,50 @@ export type FieldError = components["schemas"]["FieldError"];
 /** An RFC 9457 problem detail. */
 export type Problem = components["schemas"]["Problem"];
 export type Health = components["schemas"]["Health"];
+/** OpenAI's chat completion request, for what chat needs. Other fields a provider understands (vLLM's `top_k`, say) are passed to it unchanged. */
+export type CreateChatCompletionRequest = components["schemas"]["CreateChatCompletionRequest"];
+export type StopSequences = components["schemas"]["StopSequences"];
+export type ChatCompletionStreamOptions = components["schemas"]["ChatCompletionStreamOptions"];
+/** One message of the conversation, by its author's role. */
+export type ChatCompletionRequestMessage = components["schemas"]["ChatCompletionRequestMessage"];
+export type ChatCompletionSystemMessage = components["schemas"]["ChatCompletionSystemMessage"];
+export type ChatCompletionDeveloperMessage = components["schemas"]["ChatCompletionDeveloperMessage"];
+export type ChatCompletionUserMessage = components["schemas"]["ChatCompletionUserMessage"];
+export type ChatCompletionAssistantMessage = components["schemas"]["ChatCompletionAssistantMessage"];
+export type ChatCompletionToolMessage = components["schemas"]["ChatCompletionToolMessage"];
+/** The text, or its parts. */
+export type MessageContent = components["schemas"]["MessageContent"];
+export type ChatCompletionContentPart = components["schemas"]["ChatCompletionContentPart"];
+export type ChatCompletionContentPartText = components["schemas"]["ChatCompletionContentPartText"];
+export type ChatCompletionContentPartImage = components["schemas"]["ChatCompletionContentPartImage"];
+export type ImageUrl = components["schemas"]["ImageUrl"];
+export type ChatCompletionTool = components["schemas"]["ChatCompletionTool"];
+export type FunctionDefinition = components["schemas"]["FunctionDefinition"];
+/** `none`, `auto`, `required`, or the one function to call. */
+export type ChatCompletionToolChoiceOption = components["schemas"]["ChatCompletionToolChoiceOption"];
+export type ChatCompletionNamedToolChoice = components["schemas"]["ChatCompletionNamedToolChoice"];
+export type FunctionName = components["schemas"]["FunctionName"];
+/** `text`, `json_object`, or `json_schema` with the schema under `json_schema`. */
+export type ResponseFormat = components["schemas"]["ResponseFormat"];
+export type ChatCompletionMessageToolCall = components["schemas"]["ChatCompletionMessageToolCall"];
+export type FunctionCall = components["schemas"]["FunctionCall"];
+export type ChatCompletionResponseMessage = components["schemas"]["ChatCompletionResponseMessage"];
+export type ChatCompletionChoice = components["schemas"]["ChatCompletionChoice"];
+export type ChatCompletionFinishReason = components["schemas"]["ChatCompletionFinishReason"];
+export type CompletionUsage = components["schemas"]["CompletionUsage"];
+/** A whole completion. Relayed, it carries every field the provider sent. */
+export type ChatCompletion = components["schemas"]["ChatCompletion"];
+export type ChatCompletionToolCallDelta = components["schemas"]["ChatCompletionToolCallDelta"];
+export type FunctionCallDelta = components["schemas"]["FunctionCallDelta"];
+export type ChatCompletionStreamDelta = components["schemas"]["ChatCompletionStreamDelta"];
+export type ChatCompletionChunkChoice = components["schemas"]["ChatCompletionChunkChoice"];
+/** One chunk of a streamed completion. Relayed, it carries every field the provider sent. */
+export type ChatCompletionChunk = components["schemas"]["ChatCompletionChunk"];
+export type OpenAIModel = components["schemas"]["OpenAIModel"];
+export type OpenAIModelList = components["schemas"]["OpenAIModelList"];
+export type OpenAIError = components["schemas"]["OpenAIError"];
+/** OpenAI's error envelope, as the official SDKs read it. */
+export type OpenAIErrorResponse = components["schemas"]["OpenAIErrorResponse"];
 
 /** What an error response and an error event carry: the contract's problem schema. */
 export type ErrorBody = Problem;

@@ -103,6 +103,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a chat as OpenAI's API does, whole or streamed
+         * @description OpenAI's Chat Completions, for the official SDKs and the tools built on
+         *     them. The answer is one JSON completion, or with `"stream": true` a stream
+         *     of data-only chunks ending with `data: [DONE]`.
+         *
+         *     Fields this document does not name are passed to the provider unchanged,
+         *     and a relayed answer carries every field the provider sent. Errors are
+         *     OpenAI's envelope, `{"error": {"message", "type", "param", "code"}}`.
+         */
+        post: operations["createChatCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the models the provider offers, as OpenAI's API does */
+        get: operations["listOpenaiModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Describe one model the provider offers, as OpenAI's API does */
+        get: operations["retrieveOpenaiModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -241,9 +301,268 @@ export interface components {
         };
         /** @description One Server-Sent Event of a chat stream, as the OpenAPI 3.2 SSE item `{event, data, id, retry}`. */
         ChatStreamEvent: components["schemas"]["DeltaEvent"] | components["schemas"]["DoneEvent"] | components["schemas"]["ErrorEvent"];
+        /**
+         * @description OpenAI's chat completion request, for what chat needs. Other fields a
+         *     provider understands (vLLM's `top_k`, say) are passed to it unchanged.
+         */
+        CreateChatCompletionRequest: {
+            /** @description The provider's model name; `echo` for the embedded provider. */
+            model: string;
+            messages: components["schemas"]["ChatCompletionRequestMessage"][];
+            /** @description Answer as a stream of chunks ending with `data: [DONE]`. */
+            stream?: boolean | null;
+            stream_options?: components["schemas"]["ChatCompletionStreamOptions"] | null;
+            temperature?: number | null;
+            top_p?: number | null;
+            n?: number | null;
+            /** @description Up to 4 sequences where the provider stops generating. */
+            stop?: string | components["schemas"]["StopSequences"] | null;
+            seed?: number | null;
+            /** @description Deprecated by OpenAI in favour of `max_completion_tokens`; both are passed on. */
+            max_tokens?: number | null;
+            max_completion_tokens?: number | null;
+            tools?: components["schemas"]["ChatCompletionTool"][];
+            tool_choice?: components["schemas"]["ChatCompletionToolChoiceOption"];
+            response_format?: components["schemas"]["ResponseFormat"];
+            /** @description The end user, for the provider's abuse monitoring. */
+            user?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        StopSequences: string[];
+        ChatCompletionStreamOptions: {
+            /** @description End the stream with a chunk whose `usage` counts the tokens and whose `choices` is empty. */
+            include_usage?: boolean;
+        };
+        /** @description One message of the conversation, by its author's role. */
+        ChatCompletionRequestMessage: components["schemas"]["ChatCompletionSystemMessage"] | components["schemas"]["ChatCompletionDeveloperMessage"] | components["schemas"]["ChatCompletionUserMessage"] | components["schemas"]["ChatCompletionAssistantMessage"] | components["schemas"]["ChatCompletionToolMessage"];
+        ChatCompletionSystemMessage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            role: "system";
+            content: components["schemas"]["MessageContent"];
+            name?: string;
+        };
+        ChatCompletionDeveloperMessage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            role: "developer";
+            content: components["schemas"]["MessageContent"];
+            name?: string;
+        };
+        ChatCompletionUserMessage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            role: "user";
+            content: components["schemas"]["MessageContent"];
+            name?: string;
+        };
+        ChatCompletionAssistantMessage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            role: "assistant";
+            content?: components["schemas"]["MessageContent"] | null;
+            name?: string;
+            refusal?: string | null;
+            tool_calls?: components["schemas"]["ChatCompletionMessageToolCall"][];
+        };
+        ChatCompletionToolMessage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            role: "tool";
+            content: components["schemas"]["MessageContent"];
+            tool_call_id: string;
+        };
+        /** @description The text, or its parts. */
+        MessageContent: string | components["schemas"]["ChatCompletionContentPart"][];
+        ChatCompletionContentPart: components["schemas"]["ChatCompletionContentPartText"] | components["schemas"]["ChatCompletionContentPartImage"];
+        ChatCompletionContentPartText: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "text";
+            text: string;
+        };
+        ChatCompletionContentPartImage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "image_url";
+            image_url: components["schemas"]["ImageUrl"];
+        };
+        ImageUrl: {
+            /** @description An address, or the image itself as a `data:` URL. */
+            url: string;
+            /** @enum {string} */
+            detail?: "auto" | "low" | "high";
+        };
+        ChatCompletionTool: {
+            /** @enum {string} */
+            type: "function";
+            function: components["schemas"]["FunctionDefinition"];
+        };
+        FunctionDefinition: {
+            name: string;
+            description?: string;
+            /** @description A JSON Schema of the function's arguments. */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            strict?: boolean | null;
+        };
+        /** @description `none`, `auto`, `required`, or the one function to call. */
+        ChatCompletionToolChoiceOption: ("none" | "auto" | "required") | components["schemas"]["ChatCompletionNamedToolChoice"];
+        ChatCompletionNamedToolChoice: {
+            /** @enum {string} */
+            type: "function";
+            function: components["schemas"]["FunctionName"];
+        };
+        FunctionName: {
+            name: string;
+        };
+        /** @description `text`, `json_object`, or `json_schema` with the schema under `json_schema`. */
+        ResponseFormat: {
+            /** @enum {string} */
+            type: "text" | "json_object" | "json_schema";
+            json_schema?: {
+                [key: string]: unknown;
+            };
+        };
+        ChatCompletionMessageToolCall: {
+            id: string;
+            /** @enum {string} */
+            type: "function";
+            function: components["schemas"]["FunctionCall"];
+        };
+        FunctionCall: {
+            name: string;
+            /** @description The arguments as JSON text, as the model wrote them. */
+            arguments: string;
+        };
+        ChatCompletionResponseMessage: {
+            /** @enum {string} */
+            role: "assistant";
+            content: string | null;
+            refusal?: string | null;
+            tool_calls?: components["schemas"]["ChatCompletionMessageToolCall"][];
+        };
+        ChatCompletionChoice: {
+            index: number;
+            message: components["schemas"]["ChatCompletionResponseMessage"];
+            finish_reason: components["schemas"]["ChatCompletionFinishReason"];
+            logprobs?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** @enum {string} */
+        ChatCompletionFinishReason: "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
+        CompletionUsage: {
+            prompt_tokens: number;
+            completion_tokens: number;
+            total_tokens: number;
+        };
+        /** @description A whole completion. Relayed, it carries every field the provider sent. */
+        ChatCompletion: {
+            id: string;
+            /** @enum {string} */
+            object: "chat.completion";
+            /** @description When it was made, in Unix seconds. */
+            created: number;
+            model: string;
+            choices: components["schemas"]["ChatCompletionChoice"][];
+            usage?: components["schemas"]["CompletionUsage"];
+            system_fingerprint?: string | null;
+        };
+        ChatCompletionToolCallDelta: {
+            index: number;
+            id?: string;
+            /** @enum {string} */
+            type?: "function";
+            function?: components["schemas"]["FunctionCallDelta"];
+        };
+        FunctionCallDelta: {
+            name?: string;
+            /** @description The next piece of the arguments' JSON text. */
+            arguments?: string;
+        };
+        ChatCompletionStreamDelta: {
+            /** @enum {string} */
+            role?: "assistant";
+            /** @description The next piece of the reply; the pieces concatenate to it. */
+            content?: string | null;
+            refusal?: string | null;
+            tool_calls?: components["schemas"]["ChatCompletionToolCallDelta"][];
+        };
+        ChatCompletionChunkChoice: {
+            index: number;
+            delta: components["schemas"]["ChatCompletionStreamDelta"];
+            finish_reason?: components["schemas"]["ChatCompletionFinishReason"] | null;
+            logprobs?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** @description One chunk of a streamed completion. Relayed, it carries every field the provider sent. */
+        ChatCompletionChunk: {
+            id: string;
+            /** @enum {string} */
+            object: "chat.completion.chunk";
+            created: number;
+            model: string;
+            /** @description Empty in the closing usage chunk. */
+            choices: components["schemas"]["ChatCompletionChunkChoice"][];
+            usage?: components["schemas"]["CompletionUsage"] | null;
+            system_fingerprint?: string | null;
+        };
+        /**
+         * @description One Server-Sent Event of a streamed completion, data only: chunks, then
+         *     `[DONE]`. A failure after the first chunk ends the stream with an error
+         *     envelope instead of `[DONE]`, as OpenAI's streams do.
+         */
+        ChatCompletionStreamItem: {
+            data: string | "[DONE]";
+        };
+        OpenAIModel: {
+            id: string;
+            /** @enum {string} */
+            object: "model";
+            /** @description When it was made, in Unix seconds; 0 when the provider does not say. */
+            created: number;
+            owned_by: string;
+        };
+        OpenAIModelList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["OpenAIModel"][];
+        };
+        OpenAIError: {
+            /** @description What went wrong, for a person to read. */
+            message: string;
+            /** @description The kind of error, e.g. `invalid_request_error` or `rate_limit_error`. */
+            type: string;
+            /** @description The request field at fault, e.g. `messages[0].role`. */
+            param: string | null;
+            /** @description A machine-readable code, e.g. `model_not_found` or `invalid_api_key`. */
+            code: string | null;
+        };
+        /** @description OpenAI's error envelope, as the official SDKs read it. */
+        OpenAIErrorResponse: {
+            error: components["schemas"]["OpenAIError"];
+        };
     };
     responses: {
-        /** @description The body is not well-formed JSON. */
+        /** @description The body is not well-formed JSON, or the provider refused the request as malformed; `detail` is then its message. */
         BadRequest: {
             headers: {
                 "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -266,6 +585,16 @@ export interface components {
         };
         /** @description Nothing is at this path, or the resource it names does not exist. */
         NotFound: {
+            headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The provider offers no such model, or refused the request as not found; `detail` is its message. */
+        ProviderNotFound: {
             headers: {
                 "X-Request-ID": components["headers"]["X-Request-ID"];
                 [name: string]: unknown;
@@ -304,7 +633,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body or a parameter does not match the schema; `errors` names each failing field. */
+        /** @description The body or a parameter does not match the schema (`errors` names each failing field), or the provider refused the request as invalid (`detail` is its message). */
         UnprocessableContent: {
             headers: {
                 "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -356,6 +685,101 @@ export interface components {
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The body is not well-formed JSON or does not match the schema (`param`
+         *     names the field), or the provider refused the request as it did.
+         */
+        OpenAIBadRequest: {
+            headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAIErrorResponse"];
+            };
+        };
+        /** @description The API key is missing or not one of the server's keys. */
+        OpenAIUnauthorized: {
+            headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAIErrorResponse"];
+            };
+        };
+        /** @description The provider offers no such model (`code` is `model_not_found`). */
+        OpenAINotFound: {
+            headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAIErrorResponse"];
+            };
+        };
+        /** @description The body did not arrive within the server's `STREAMSPEC_CLIENT_TIMEOUT`. */
+        OpenAIRequestTimeout: {
+            headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAIErrorResponse"];
+            };
+        };
+        /** @description The body is larger than the server's `STREAMSPEC_MAX_BODY_BYTES`. */
+        OpenAIContentTooLarge: {
+            headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAIErrorResponse"];
+            };
+        };
+        /** @description The caller's rate limit, or the provider's, is exhausted; `Retry-After` says for how long. */
+        OpenAITooManyRequests: {
+            headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAIErrorResponse"];
+            };
+        };
+        /** @description An unexpected fault in the server. */
+        OpenAIInternalError: {
+            headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAIErrorResponse"];
+            };
+        };
+        /** @description The provider failed, refused the server's credentials, or answered with something unreadable. */
+        OpenAIBadGateway: {
+            headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAIErrorResponse"];
+            };
+        };
+        /** @description The provider did not answer within the server's `STREAMSPEC_UPSTREAM_TIMEOUT`. */
+        OpenAIGatewayTimeout: {
+            headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAIErrorResponse"];
             };
         };
     };
@@ -427,6 +851,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["ProviderNotFound"];
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -465,6 +890,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["ProviderNotFound"];
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -536,6 +962,107 @@ export interface operations {
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
             504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    createChatCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The completion, or with `stream` its chunks. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": unknown;
+                };
+            };
+            400: components["responses"]["OpenAIBadRequest"];
+            401: components["responses"]["OpenAIUnauthorized"];
+            404: components["responses"]["OpenAINotFound"];
+            408: components["responses"]["OpenAIRequestTimeout"];
+            413: components["responses"]["OpenAIContentTooLarge"];
+            429: components["responses"]["OpenAITooManyRequests"];
+            500: components["responses"]["OpenAIInternalError"];
+            502: components["responses"]["OpenAIBadGateway"];
+            504: components["responses"]["OpenAIGatewayTimeout"];
+        };
+    };
+    listOpenaiModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The models, in the provider's order. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIModelList"];
+                };
+            };
+            401: components["responses"]["OpenAIUnauthorized"];
+            429: components["responses"]["OpenAITooManyRequests"];
+            500: components["responses"]["OpenAIInternalError"];
+            502: components["responses"]["OpenAIBadGateway"];
+            504: components["responses"]["OpenAIGatewayTimeout"];
+        };
+    };
+    retrieveOpenaiModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's id, as `listOpenaiModels` gives it. */
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIModel"];
+                };
+            };
+            400: components["responses"]["OpenAIBadRequest"];
+            401: components["responses"]["OpenAIUnauthorized"];
+            404: components["responses"]["OpenAINotFound"];
+            429: components["responses"]["OpenAITooManyRequests"];
+            500: components["responses"]["OpenAIInternalError"];
+            502: components["responses"]["OpenAIBadGateway"];
+            504: components["responses"]["OpenAIGatewayTimeout"];
         };
     };
 }
