@@ -11,6 +11,7 @@ the contract, standing on the hand-written runtime (`_base_client`, `_streaming`
 
 from __future__ import annotations
 
+import ast
 import json
 import keyword
 import re
@@ -26,34 +27,26 @@ from .operations import (
     require_distinct_event_names,
 )
 from .spec import PY_HEADER, Spec, SpecError, resolve_ref, schema_name
-from .tools import Toolchain
+from .tools import REPO_ROOT, Toolchain
+
+SDK_RUNTIME = REPO_ROOT / "clients" / "python" / "streamspec_client"
+
+
+def _declared_all(module: Path) -> list[str]:
+    """A hand-written module's `__all__`, read from its source (the SDK is not imported)."""
+    for node in ast.parse(module.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return [str(ast.literal_eval(item)) for item in getattr(node.value, "elts", [])]
+    raise SpecError(f"{module} declares no __all__")
+
 
 # Names the hand-written runtime exports; the package re-exports them with the generated ones.
+# Every exception is public; of the base client and the streams, only what a user names.
 RUNTIME_EXPORTS = {
     "._base_client": ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "__version__"],
-    "._exceptions": [
-        "APIConnectionError",
-        "APIResponseValidationError",
-        "APIStatusError",
-        "APITimeoutError",
-        "AuthenticationError",
-        "BadRequestError",
-        "ContentTooLargeError",
-        "GatewayTimeoutError",
-        "InternalServerError",
-        "MethodNotAllowedError",
-        "NotFoundError",
-        "PermissionDeniedError",
-        "RateLimitError",
-        "RequestTimeoutError",
-        "ServiceUnavailableError",
-        "StreamError",
-        "StreamTruncatedError",
-        "StreamspecError",
-        "UnprocessableEntityError",
-        "UnsupportedMediaTypeError",
-        "UpstreamError",
-    ],
+    "._exceptions": _declared_all(SDK_RUNTIME / "_exceptions.py"),
     "._streaming": ["AsyncStream", "Stream"],
 }
 
