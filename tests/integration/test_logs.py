@@ -84,6 +84,7 @@ def test_text_logs_give_an_access_line_per_request(server_factory: ServerFactory
     live = server_factory({"STREAMSPEC_ACCESS_LOG": "true"})
     headers = {"X-Request-ID": "text-chat"}
     assert httpx.post(live.url + "/api/chat", json=BODY, headers=headers).status_code == 200
+    live.stop()  # the line is written after the answer: stopping waits for it
     line = next(line for line in live.log().splitlines() if "[text-chat]" in line)
     expected = r" INFO \[text-chat\] streamspec\.access: POST /api/chat 200 \d+\.\dms caller=addr:"
     assert re.search(expected + r"127\.0\.0\.1$", line), line
@@ -93,6 +94,7 @@ def test_access_log_is_off_by_default(server_factory: ServerFactory) -> None:
     live = server_factory()
     headers = {"X-Request-ID": "quiet-chat"}
     assert httpx.post(live.url + "/api/chat", json=BODY, headers=headers).status_code == 200
+    live.stop()
     assert "quiet-chat" not in live.log()
 
 
