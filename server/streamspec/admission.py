@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 
 from litestar.types import Scope
 
-from streamspec.asgi import Headers, encode_headers
+from streamspec.asgi import Headers
 from streamspec.auth_failures import FailedAuthBudget
 from streamspec.callers import Callers, current_caller
 from streamspec.errors import RateLimited, TooManyStreams, Unauthorized
@@ -80,7 +80,7 @@ class Admission:
             raise
         if quota is None:
             return caller, []
-        return caller, encode_headers(quota.headers())
+        return caller, quota.header_fields()
 
     @contextmanager
     def stream_slot(self, caller: str) -> Iterator[None]:
