@@ -74,9 +74,10 @@ def observe_requests(app: Litestar, metrics: Metrics, *, access_log: bool) -> No
         current_caller.set("-")
         status = CLIENT_LEFT
         stream_open = False
+        operation: str | None = None
 
         async def observed_send(message: Message) -> None:
-            nonlocal status, stream_open
+            nonlocal status, stream_open, operation
             if message["type"] == "http.response.start":
                 status = message["status"]
                 if status == 200:
@@ -93,7 +94,9 @@ def observe_requests(app: Litestar, metrics: Metrics, *, access_log: bool) -> No
             seconds = perf_counter() - started
             if stream_open:
                 metrics.stream_ended()
-            metrics.request_answered(_operation(scope)[0], status, seconds)
+            if operation is None:
+                operation = _operation(scope)[0]
+            metrics.request_answered(operation, status, seconds)
             if access_log:
                 _log_access(
                     "%s %s %d %.1fms caller=%s",
