@@ -30,6 +30,7 @@ from typing import Any
 
 import uvloop
 
+from bench.gateways import GATEWAYS, Gateway, gateway
 from bench.loadgen import StreamStats, http_request, percentile, run_streams
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,13 +41,15 @@ WRK_CHAT = BENCH / "wrk" / "chat.lua"
 WRK_STREAM = BENCH / "wrk" / "stream.lua"
 WRK_V1_CHAT = BENCH / "wrk" / "v1_chat.lua"
 WRK_V1_STREAM = BENCH / "wrk" / "v1_stream.lua"
+V1_PATH = "/v1/chat/completions"
 
 API_KEY = "bench-key"
 AUTH = {"authorization": f"Bearer {API_KEY}"}
 LOAD_CPU, SERVER_CPU = "0", "1"
 CONNECTIONS = 64
-SERVERS = ("ours", "fastapi", "hono", "litestar-bare")
-SECTIONS = ("echo", "relay", "ttft", "paced", "workers")
+ECHO_SERVERS = ("ours", "fastapi", "hono", "litestar-bare")
+SERVERS = ECHO_SERVERS + GATEWAYS  # what --servers chooses from: echo rows and relay peers
+SECTIONS = ("echo", "relay", "ttft", "peers", "paced", "workers")
 # Production defaults plus what a deployment switches on: keys, and a limit so high that
 # it never refuses but is still counted on every request.
 OURS_ENV = {
@@ -59,6 +62,11 @@ PACED_WORDS = 64
 STALL_S = 0.040
 TTFT_PACING = "paced-10"  # the fast upstream's model that streams a piece every 10 ms
 UPSTREAM_PIECES = "".join([f"word{index} " for index in range(49)] + ["word49"])
+# The first content token of an OpenAI-shaped stream, however a gateway re-encodes the chunk
+# around it (the upstream's pieces are all `word<n>`; a role-only first chunk does not count).
+V1_TOKEN = b'"content":"word'
+STREAMS_GRACE_S = 60.0
+PEER_WRK_TIMEOUT_S = 30  # a slow peer's answers are counted, not cut at wrk's default 2 s
 
 
 def _lua_body(path: Path) -> bytes:
@@ -105,6 +113,10 @@ class Progress:
             self._thread.start()
         else:
             print(f"{self._prefix()} {label} ...", flush=True)
+
+    def skip(self, steps: int) -> None:
+        """Steps that a failed row will not run."""
+        self._step += steps
 
     def note(self, text: str) -> None:
         with self._lock:
@@ -158,6 +170,7 @@ class Running:
     port: int
     process: subprocess.Popen[bytes]
     log: Path
+    health: str = "/health"
 
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
@@ -178,6 +191,7 @@ class Processes:
         cpus: str,
         env: dict[str, str] | None = None,
         cwd: Path = ROOT,
+        health: str = "/health",
     ) -> Running:
         port = free_port()
         LOGS.mkdir(exist_ok=True)
@@ -192,7 +206,7 @@ class Processes:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        running = Running(name, port, process, log)
+        running = Running(name, port, process, log, health)
         self._running.append(running)
         try:
             wait_healthy(running)
@@ -231,14 +245,16 @@ def wait_healthy(running: Running, timeout: float = 90.0) -> None:
         if running.process.poll() is not None:
             raise BenchError(
                 f"{running.name} exited with {running.process.returncode} before answering "
-                f"/health; its log ({running.log}):\n{running.log_tail()}"
+                f"{running.health}; its log ({running.log}):\n{running.log_tail()}"
             )
         with contextlib.suppress(OSError, http.client.HTTPException):
-            status, _, _ = http_call(running.port, "GET", "/health", timeout=1.0)
+            status, _, _ = http_call(running.port, "GET", running.health, timeout=1.0)
             if status == 200:
                 return
         time.sleep(0.05)
-    raise BenchError(f"{running.name} did not answer /health in {timeout:.0f}s: {running.log}")
+    raise BenchError(
+        f"{running.name} did not answer {running.health} in {timeout:.0f}s: {running.log}"
+    )
 
 
 def http_call(
@@ -377,21 +393,60 @@ def check_echo(server: Running, reply: str | None = None) -> None:
         raise BenchError(f"{name}: an empty `messages` got {status}, not 400/422: {body[:200]!r}")
 
 
+def v1_chat_problem(port: int, reply: str, headers: dict[str, str] | None = None) -> str | None:
+    """What is wrong with a relayed `POST /v1/chat/completions` answer, or None."""
+    status, _, body = http_call(port, "POST", V1_PATH, V1_CHAT_BODY, headers)
+    with contextlib.suppress(ValueError, AttributeError, IndexError, TypeError):
+        if status == 200 and json.loads(body)["choices"][0]["message"]["content"] == reply:
+            return None
+    return f"POST {V1_PATH} answered {status} {body[:300]!r}"
+
+
+def v1_stream_problem(
+    port: int, reply: str, headers: dict[str, str] | None = None, body: bytes = V1_STREAM_BODY
+) -> str | None:
+    """What is wrong with a relayed stream: it must carry the upstream's 50 pieces and [DONE]."""
+    status, _, answer = http_call(port, "POST", V1_PATH, body, headers)
+    text, chunks = "", 0
+    with contextlib.suppress(ValueError, AttributeError, IndexError, TypeError, KeyError):
+        for data in re.findall(rb"^data: ?(\{.*)$", answer, re.MULTILINE):
+            chunk = json.loads(data)
+            chunks += 1
+            if chunk["choices"]:
+                text += chunk["choices"][0]["delta"].get("content") or ""
+    if status == 200 and text == reply and answer.endswith(b"data: [DONE]\n\n"):
+        return None
+    return f"streamed POST {V1_PATH} answered {status} with {chunks} chunks: {answer[:300]!r}"
+
+
 def check_v1_relay(server: Running, reply: str) -> None:
     """The OpenAI-compatible surface relays the upstream's answer and its 50 chunks."""
-    path = "/v1/chat/completions"
-    status, _, body = http_call(server.port, "POST", path, V1_CHAT_BODY)
-    answer = json.loads(body) if status == 200 else {}
-    if answer.get("choices", [{}])[0].get("message", {}).get("content") != reply:
-        raise BenchError(f"{server.name}: POST {path} answered {status} {body[:300]!r}")
-    status, _, body = http_call(server.port, "POST", path, V1_STREAM_BODY)
-    chunks = [json.loads(data) for data in re.findall(rb"^data: (\{.*)$", body, re.MULTILINE)]
-    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
-    if status != 200 or text != reply or not body.endswith(b"data: [DONE]\n\n"):
-        raise BenchError(
-            f"{server.name}: streamed POST {path} answered {status} with {len(chunks)} chunks: "
-            f"{body[:300]!r}"
-        )
+    for problem in (v1_chat_problem(server.port, reply), v1_stream_problem(server.port, reply)):
+        if problem:
+            raise BenchError(f"{server.name}: {problem}")
+
+
+def short_failure(problem: str, server: Running, log_from: int) -> str:
+    """A failed row's reason in a few words: the status and message it answered, and the first
+    error its log printed while answering."""
+    status = re.search(r"answered (\d+)", problem)
+    message = re.search(r'"message": ?"([^"]{1,60})', problem)
+    reason = " ".join(
+        part for part in (status[1] if status else "", message[1] if message else "") if part
+    )
+    with contextlib.suppress(OSError):
+        with server.log.open("rb") as log:
+            log.seek(log_from)
+            written = log.read().decode(errors="replace")
+        if error := re.search(r"\b([A-Z]\w*(?:Error|Exception)): ?([^\n]{0,60})", written):
+            reason += f" ({error[1]}: {error[2].strip()} in its log)"
+    return reason.strip() or problem[:80]
+
+
+def log_size(server: Running) -> int:
+    with contextlib.suppress(OSError):
+        return server.log.stat().st_size
+    return 0
 
 
 # ---------------------------------------------------------------- wrk
@@ -403,21 +458,36 @@ class WrkResult:
     latency: str
     bad: int
     output: str
+    requests: int = 0
 
 
 def run_wrk(
-    progress: Progress, port: int, path: str, lua: Path, duration: float, cpus: str = LOAD_CPU
+    progress: Progress,
+    port: int,
+    path: str,
+    lua: Path,
+    duration: float,
+    cpus: str = LOAD_CPU,
+    headers: dict[str, str] | None = None,
+    timeout_s: float | None = None,
+    allow_empty: bool = False,
 ) -> WrkResult:
+    """One wrk run. `allow_empty`: a run that completed nothing is a result (a slow peer's),
+    not an error."""
+    flags = [f"--timeout={timeout_s:g}s"] if timeout_s else []
+    for name, value in (headers or AUTH).items():
+        flags += ["-H", f"{name}: {value}"]
     command = [
         "taskset", "-c", cpus, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration:g}s",
-        "-s", str(lua), "-H", f"Authorization: Bearer {API_KEY}", f"http://127.0.0.1:{port}{path}",
+        "-s", str(lua), *flags, f"http://127.0.0.1:{port}{path}",
     ]  # fmt: skip
     completed = subprocess.run(
-        command, capture_output=True, text=True, timeout=duration + 60, check=False
-    )
+        command, capture_output=True, text=True, timeout=duration + (timeout_s or 0) + 60,
+        check=False,
+    )  # fmt: skip
     output = completed.stdout + completed.stderr
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if completed.returncode != 0 or not rate or float(rate[1]) == 0:
+    if completed.returncode != 0 or not rate or (float(rate[1]) == 0 and not allow_empty):
         raise BenchError(f"wrk failed or completed nothing ({completed.returncode}):\n{output}")
     latency = re.search(r"Latency\s+(\S+)", output)
     bad = sum(
@@ -425,7 +495,14 @@ def run_wrk(
         for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output)
         + re.findall(r"(?:connect|read|write|timeout) (\d+)", output)
     )
-    result = WrkResult(float(rate[1]), latency[1] if latency else "?", bad, output)
+    requests = re.search(r"(\d+) requests in", output)
+    result = WrkResult(
+        float(rate[1]),
+        latency[1] if latency else "?",
+        bad,
+        output,
+        int(requests[1]) if requests else 0,
+    )
     if bad:
         progress.note(f"wrk saw {bad} errors or non-2xx answers:\n{output}")
     return result
@@ -446,6 +523,9 @@ class Results:
     relay_v1_stream: float | None = None
     relay_v1_chat: float | None = None
     ttft: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per label (upstream, ours, ours-v1, a gateway): p50_ms, p99_ms, streams."""
+    peers: dict[str, dict[str, float | str]] = field(default_factory=dict)
+    """Per gateway, its `chat`, `stream` and `ttft` rows: a rate, or why the row failed."""
     paced: dict[str, Any] = field(default_factory=dict)
     workers: dict[int, float] = field(default_factory=dict)
     client_lag_ms: dict[str, float] = field(default_factory=dict)
@@ -463,6 +543,16 @@ class Options:
     sections: tuple[str, ...]
     json: Path | None = None
 
+    @property
+    def echo_servers(self) -> tuple[str, ...]:
+        return tuple(name for name in self.servers if name in ECHO_SERVERS)
+
+    @property
+    def gateways(self) -> tuple[str, ...]:
+        if "peers" not in self.sections:
+            return ()
+        return tuple(name for name in self.servers if name in GATEWAYS)
+
 
 class Bench:
     def __init__(self, options: Options, processes: Processes, progress: Progress) -> None:
@@ -474,15 +564,42 @@ class Bench:
     def timed_wrk(
         self, label: str, server: Running, path: str, lua: Path, cpus: str, warm: bool = True
     ) -> float:
+        return self.wrk_result(label, server, path, lua, cpus, warm).rate
+
+    def wrk_result(
+        self,
+        label: str,
+        server: Running,
+        path: str,
+        lua: Path,
+        cpus: str = LOAD_CPU,
+        warm: bool = True,
+        headers: dict[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> WrkResult:
+        # A peer (timeout_s set) may complete nothing in a short run: that is its result.
+        def wrk(duration: float) -> WrkResult:
+            return run_wrk(
+                self.progress,
+                server.port,
+                path,
+                lua,
+                duration,
+                cpus,
+                headers,
+                timeout_s,
+                allow_empty=timeout_s is not None,
+            )
+
         if self.o.warmup and warm:
             self.progress.begin(f"{label}: warm-up")
-            run_wrk(self.progress, server.port, path, lua, self.o.warmup, cpus)
+            wrk(self.o.warmup)
             self.progress.done("done")
         self.progress.begin(f"{label}: wrk -t1 -c{CONNECTIONS} -d{self.o.duration:g}s")
-        result = run_wrk(self.progress, server.port, path, lua, self.o.duration, cpus)
+        result = wrk(self.o.duration)
         self.results.errors += result.bad
         self.progress.done(f"{result.rate:,.0f}/s, mean latency {result.latency}")
-        return result.rate
+        return result
 
     def start(
         self,
@@ -502,7 +619,7 @@ class Bench:
         peers are compared under the same drift of this shared machine, not minutes apart."""
         servers: dict[str, Running] = {}
         try:
-            for name in self.o.servers:
+            for name in self.o.echo_servers:
                 env = clean_env(OURS_ENV) if name == "ours" else None
                 server = servers[name] = self.start(name, env=env)
                 check_echo(server)
@@ -535,9 +652,21 @@ class Bench:
             self.results.stream[name] = statistics.median(rates)
 
     def relay_and_ttft(self) -> None:
+        """Ours and each gateway in turn, all relaying the same fast upstream."""
         self.progress.begin("fast upstream: start on CPU 0")
         upstream = self.processes.start("upstream", command_for("upstream"), LOAD_CPU)
         self.progress.done(f"port {upstream.port}")
+        try:
+            if {"ttft", "peers"} & set(self.o.sections):
+                self.ttft_run("upstream", upstream, V1_PATH, {}, V1_TOKEN)
+            if {"relay", "ttft"} & set(self.o.sections):
+                self.relay_ours(upstream)
+            for name in self.o.gateways:
+                self.relay_peer(gateway(name, upstream.port))
+        finally:
+            self.processes.stop(upstream)
+
+    def relay_ours(self, upstream: Running) -> None:
         env = clean_env({**OURS_ENV, "OPENAI_BASE_URL": f"http://127.0.0.1:{upstream.port}/v1"})
         server = self.start("ours", label="ours-relay", env=env)
         try:
@@ -551,51 +680,117 @@ class Bench:
                 self.results.relay_chat = self.timed_wrk(
                     "ours: relay chat", server, "/api/chat", WRK_CHAT, LOAD_CPU
                 )
-                v1 = "/v1/chat/completions"
                 self.results.relay_v1_stream = self.timed_wrk(
-                    "ours: relay /v1 stream", server, v1, WRK_V1_STREAM, LOAD_CPU
+                    "ours: relay /v1 stream", server, V1_PATH, WRK_V1_STREAM, LOAD_CPU
                 )
                 self.results.relay_v1_chat = self.timed_wrk(
-                    "ours: relay /v1 chat", server, v1, WRK_V1_CHAT, LOAD_CPU
+                    "ours: relay /v1 chat", server, V1_PATH, WRK_V1_CHAT, LOAD_CPU
                 )
             if "ttft" in self.o.sections:
-                self.ttft(upstream, server)
+                self.ttft_run("ours", server, "/api/chat/stream", AUTH, b"event: delta")
+                self.ttft_run("ours-v1", server, V1_PATH, AUTH, V1_TOKEN)
         finally:
             self.processes.stop(server)
-            self.processes.stop(upstream)
 
-    def ttft(self, upstream: Running, server: Running) -> None:
-        model = TTFT_PACING
-        messages = json.loads(STREAM_BODY)["messages"]
-        direct = http_request(
-            "/v1/chat/completions",
-            json.dumps({"model": model, "messages": messages, "stream": True}).encode(),
-            {},
+    def relay_peer(self, peer: Gateway) -> None:
+        """A gateway's chat, stream and TTFT rows. Each answer is checked before it is timed,
+        so that a gateway answering errors fast is not counted as fast; a row that fails is
+        recorded with its reason and the run goes on."""
+        rows = self.results.peers.setdefault(peer.name, {})
+        warm = 2 if self.o.warmup else 1
+        self.progress.begin(f"{peer.name}: start on CPU {SERVER_CPU} and check the answers")
+        if not peer.installed.exists():
+            for row in ("chat", "stream", "ttft"):
+                rows[row] = f"failed: not installed ({peer.installed.relative_to(ROOT)})"
+            self.progress.done(f"skipped, {rows['chat']}: scripts/bench installs it")
+            self.progress.skip(2 * warm + 1)
+            return
+        server = self.processes.start(
+            peer.name, peer.command, SERVER_CPU, clean_env(peer.env), peer.cwd, peer.health
         )
-        via_ours = http_request(
-            "/api/chat/stream", json.dumps({"model": model, "messages": messages}).encode(), AUTH
-        )
-        runs = (
-            ("upstream", upstream.port, direct, b'"delta":{"content":"'),
-            ("ours", server.port, via_ours, b"event: delta"),
-        )
-        for label, port, request, marker in runs:
-            self.progress.begin(
-                f"time to first token, {label}: {CONNECTIONS} concurrent streams for "
-                f"{self.o.duration:g}s (upstream paces pieces 10 ms apart)"
-            )
-            stats = self.stream_load(f"ttft-{label}", port, request, marker, CONNECTIONS, 0.5)
-            self.results.errors += len(stats.errors)
-            summary = {
-                "p50_ms": percentile(stats.ttft, 0.50) * 1000,
-                "p99_ms": percentile(stats.ttft, 0.99) * 1000,
-                "streams": stats.completed,
+        try:
+            paced = json.dumps(
+                {**json.loads(V1_STREAM_BODY), "model": TTFT_PACING}, separators=(",", ":")
+            ).encode()
+            checks: dict[str, Callable[[], str | None]] = {
+                "chat": lambda: v1_chat_problem(server.port, UPSTREAM_PIECES, peer.headers),
+                "stream": lambda: v1_stream_problem(server.port, UPSTREAM_PIECES, peer.headers),
+                "ttft": lambda: v1_stream_problem(
+                    server.port, UPSTREAM_PIECES, peer.headers, paced
+                ),
             }
-            self.results.ttft[label] = summary
+            for row, check in checks.items():
+                log_from = log_size(server)
+                if problem := check():
+                    rows[row] = f"failed: {short_failure(problem, server, log_from)}"
+                    self.progress.note(f"{peer.name} {row}: {problem}")
+            failed = [row for row in checks if row in rows]
             self.progress.done(
-                f"{stats.completed} streams, p50 {summary['p50_ms']:.2f} ms, "
-                f"p99 {summary['p99_ms']:.2f} ms{_errors(stats)}"
+                f"port {server.port}, "
+                + (f"fails its {', '.join(failed)} check" if failed else "relays the 50 pieces")
             )
+            lua = {"chat": WRK_V1_CHAT, "stream": WRK_V1_STREAM}
+            for row in ("stream", "chat"):
+                if row in rows:
+                    self.progress.skip(warm)
+                    continue
+                result = self.wrk_result(
+                    f"{peer.name}: relay /v1 {row}", server, V1_PATH, lua[row],
+                    headers=peer.headers, timeout_s=PEER_WRK_TIMEOUT_S,
+                )  # fmt: skip
+                answered = result.requests + result.bad
+                if not result.requests:
+                    rows[row] = f"failed: none completed in {self.o.duration:g} s"
+                elif result.bad * 100 > answered:
+                    rows[row] = f"failed: {result.bad} of {answered} answers were errors"
+                else:
+                    rows[row] = result.rate
+            if "ttft" in rows:
+                self.progress.skip(1)
+            elif failure := self.ttft_run(peer.name, server, V1_PATH, peer.headers, V1_TOKEN):
+                rows["ttft"] = f"failed: {failure}"
+            else:
+                rows["ttft"] = self.results.ttft[peer.name]["p50_ms"]
+        finally:
+            self.processes.stop(server)
+
+    def ttft_run(
+        self, label: str, server: Running, path: str, headers: dict[str, str], marker: bytes
+    ) -> str | None:
+        """Time to first token through `server`: 64 concurrent streams of the paced model.
+        Returns why it failed (no content arrived), or None."""
+        messages = json.loads(STREAM_BODY)["messages"]
+        body: dict[str, object] = {"model": TTFT_PACING, "messages": messages}
+        if path == V1_PATH:
+            body["stream"] = True
+        request = http_request(path, json.dumps(body).encode(), headers)
+        self.progress.begin(
+            f"time to first token, {label}: {CONNECTIONS} concurrent streams for "
+            f"{self.o.duration:g}s (upstream paces pieces 10 ms apart)"
+        )
+        try:
+            stats = self.stream_load(
+                f"ttft-{label}", server.port, request, marker, CONNECTIONS, 0.5
+            )
+        except TimeoutError:
+            self.progress.done("failed: streams still open long after the measurement")
+            return "streams did not finish"
+        self.results.errors += len(stats.errors)
+        if not stats.ttft:
+            reason = stats.errors[0] if stats.errors else "no content arrived"
+            self.progress.done(f"failed: {reason}")
+            return reason
+        summary = {
+            "p50_ms": percentile(stats.ttft, 0.50) * 1000,
+            "p99_ms": percentile(stats.ttft, 0.99) * 1000,
+            "streams": stats.completed,
+        }
+        self.results.ttft[label] = summary
+        self.progress.done(
+            f"{stats.completed} streams, p50 {summary['p50_ms']:.2f} ms, "
+            f"p99 {summary['p99_ms']:.2f} ms{_errors(stats)}"
+        )
+        return None
 
     def stream_load(
         self,
@@ -619,15 +814,20 @@ class Bench:
 
             watcher = asyncio.ensure_future(watch_lag())
             try:
-                stats = await run_streams(
-                    port,
-                    request,
-                    marker,
-                    connections=connections,
-                    duration=self.o.duration,
-                    stagger=stagger,
-                    stall_s=STALL_S,
-                    on_tick=on_tick,
+                # Every client ends the stream it is in; a server that never ends one must
+                # not hang the run.
+                stats = await asyncio.wait_for(
+                    run_streams(
+                        port,
+                        request,
+                        marker,
+                        connections=connections,
+                        duration=self.o.duration,
+                        stagger=stagger,
+                        stall_s=STALL_S,
+                        on_tick=on_tick,
+                    ),
+                    self.o.duration + stagger + STREAMS_GRACE_S,
                 )
             finally:
                 watcher.cancel()
@@ -725,7 +925,7 @@ class Bench:
     def run(self) -> Results:
         if "echo" in self.o.sections:
             self.echo()
-        if {"relay", "ttft"} & set(self.o.sections):
+        if {"relay", "ttft"} & set(self.o.sections) or self.o.gateways:
             self.relay_and_ttft()
         if "paced" in self.o.sections:
             self.paced()
@@ -744,10 +944,15 @@ def count_steps(o: Options) -> int:
     warm = 2 if o.warmup else 1
     steps = 0
     if "echo" in o.sections:
-        steps += len(o.servers) * (1 + 2 * warm + 2 * (o.rounds - 1))
-    if {"relay", "ttft"} & set(o.sections):
-        steps += 2 + (4 * warm if "relay" in o.sections else 0)
+        steps += len(o.echo_servers) * (1 + 2 * warm + 2 * (o.rounds - 1))
+    ours_relay = bool({"relay", "ttft"} & set(o.sections))
+    if ours_relay or o.gateways:
+        steps += 1  # the upstream
+        steps += 1 if "ttft" in o.sections or o.gateways else 0
+    if ours_relay:
+        steps += 1 + (4 * warm if "relay" in o.sections else 0)
         steps += 2 if "ttft" in o.sections else 0
+    steps += len(o.gateways) * (1 + 2 * warm + 1)
     if "paced" in o.sections:
         steps += 2
     if "workers" in o.sections:
@@ -765,6 +970,8 @@ class Goal:
     goal: str
     passed: bool | None
     unit: str = "x"
+    failure: str | None = None
+    """Why the value could not be measured: a peer's row failed."""
 
 
 def goals(r: Results, o: Options) -> list[Goal]:
@@ -783,18 +990,42 @@ def goals(r: Results, o: Options) -> list[Goal]:
     out.append(Goal("echo stream, ours / Hono", v, ">= 1.0x", check(v, lambda x: x >= 1.0)))
     v = ratio(r.relay_stream, r.stream.get("ours"))
     out.append(Goal("relay streams / our echo streams", v, ">= 0.6x", check(v, lambda x: x >= 0.6)))
-    ours, upstream = r.ttft.get("ours"), r.ttft.get("upstream")
-    for q, limit in (("p50", 1.0), ("p99", 5.0)):
-        v = ours[f"{q}_ms"] - upstream[f"{q}_ms"] if ours and upstream else None
-        out.append(
-            Goal(
-                f"TTFT added by the gateway, {q}",
-                v,
-                f"< {limit:g} ms",
-                check(v, lambda x, limit=limit: x < limit),
-                " ms",
-            )
+    peer_goals = (
+        ("chat", "chats", "portkey", "Portkey", 3.0),
+        ("chat", "chats", "litellm", "LiteLLM", 20.0),
+        ("stream", "streams", "litellm", "LiteLLM", 20.0),
+    )
+    for row, rows, peer, peer_label, least in peer_goals:
+        if peer not in r.peers:
+            continue
+        theirs = r.peers[peer].get(row)
+        surfaces = (
+            ("/api", r.relay_chat if row == "chat" else r.relay_stream),
+            ("/v1", r.relay_v1_chat if row == "chat" else r.relay_v1_stream),
         )
+        for surface, ours_rate in surfaces:
+            name = f"relay {rows} {surface}, ours / {peer_label}"
+            if isinstance(theirs, str):
+                out.append(Goal(name, None, f">= {least:g}x", None, failure=theirs))
+            else:
+                v = ratio(ours_rate, theirs)
+                out.append(Goal(name, v, f">= {least:g}x", check(v, least.__le__)))
+    upstream = r.ttft.get("upstream")
+    for label, surface in (("ours", "/api"), ("ours-v1", "/v1")):
+        ours = r.ttft.get(label)
+        if label == "ours-v1" and not ours:
+            continue
+        for q, limit in (("p50", 1.0), ("p99", 5.0)):
+            v = ours[f"{q}_ms"] - upstream[f"{q}_ms"] if ours and upstream else None
+            out.append(
+                Goal(
+                    f"TTFT added by the gateway, {surface}, {q}",
+                    v,
+                    f"< {limit:g} ms",
+                    check(v, limit.__gt__),
+                    " ms",
+                )
+            )
     p = r.paced
     stalls = float(p["stalls"]) if "stalls" in p else None
     clean = "stalls" in p and p["errors"] == 0 and p["incomplete"] == 0
@@ -827,7 +1058,7 @@ def report(r: Results, o: Options) -> str:
         f"Results: wrk -t1 -c{CONNECTIONS} -d{o.duration:g}s, server on CPU 1, wrk on CPU 0",
         "",
     ]
-    if r.chat or r.stream:
+    if r.chat or r.stream or r.relay_chat is not None or r.peers:
         lines.append(f"| {'server':<41} | {'echo chat, req/s':>16} | {'echo SSE streams/s':>18} |")
         lines.append(f"|{'-' * 43}|{'-' * 17}:|{'-' * 19}:|")
         labels = {
@@ -836,7 +1067,7 @@ def report(r: Results, o: Options) -> str:
             "hono": "Hono on Node",
             "litestar-bare": "bare Litestar + msgspec, granian + uvloop",
         }
-        for name in o.servers:
+        for name in (n for n in o.echo_servers if n in r.chat or n in r.stream):
             chat, stream = r.chat.get(name), r.stream.get(name)
             lines.append(f"| {labels[name]:<41} | {_num(chat):>16} | {_num(stream):>18} |")
     if r.relay_stream is not None:
@@ -849,6 +1080,11 @@ def report(r: Results, o: Options) -> str:
             f"| {'ours relaying it on /v1 (OpenAI surface)':<41} | {_num(r.relay_v1_chat):>16} | "
             f"{_num(r.relay_v1_stream):>18} |"
         )
+    for name, rows in r.peers.items():
+        label = gateway(name, 0).label
+        lines.append(
+            f"| {label:<41} | {_cell(rows.get('chat')):>16} | {_cell(rows.get('stream')):>18} |"
+        )
     lines.append("")
     if r.chat_rounds:
         lines.append(
@@ -860,15 +1096,26 @@ def report(r: Results, o: Options) -> str:
             streams = ", ".join(_num(rate) for rate in r.stream_rounds.get(name, []))
             lines.append(f"  {name:<14} chat {chats}; streams {streams}")
         lines.append("")
-    if r.ttft:
+    if r.ttft or r.peers:
         lines.append(
-            f"Time to first token, {CONNECTIONS} concurrent streams (upstream paces 10 ms):"
+            f"Time to first token, {CONNECTIONS} concurrent streams (upstream paces 10 ms); "
+            "added = minus the upstream's own:"
         )
+        upstream = r.ttft.get("upstream")
         for label, t in r.ttft.items():
+            added = ""
+            if upstream and label != "upstream":
+                added = (
+                    f"   added p50 {t['p50_ms'] - upstream['p50_ms']:8.2f} ms, "
+                    f"p99 {t['p99_ms'] - upstream['p99_ms']:8.2f} ms"
+                )
             lines.append(
-                f"  {label:<9} p50 {t['p50_ms']:6.2f} ms   p99 {t['p99_ms']:6.2f} ms   "
-                f"({t['streams']:.0f} streams)"
+                f"  {label:<9} p50 {t['p50_ms']:8.2f} ms   p99 {t['p99_ms']:8.2f} ms   "
+                f"({t['streams']:5.0f} streams){added}"
             )
+        for name, rows in r.peers.items():
+            if isinstance(rows.get("ttft"), str):
+                lines.append(f"  {name:<9} {rows['ttft']}")
     p = r.paced
     if "stalls" in p:
         lines.append(
@@ -906,6 +1153,7 @@ def report(r: Results, o: Options) -> str:
     for g in goals(r, o):
         digits = 0 if g.unit == "" else 2
         value = "n/a" if g.value is None else f"{g.value:,.{digits}f}{g.unit}"
+        value = g.failure or value
         verdict = {True: "PASS", False: "FAIL", None: "n/a"}[g.passed]
         lines.append(f"| {g.name:<48} | {value:>10} | {g.goal:>8} | {verdict:<6} |")
     if r.errors:
@@ -915,6 +1163,11 @@ def report(r: Results, o: Options) -> str:
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
+
+
+def _cell(value: float | str | None) -> str:
+    """A peer's rate, or why its row failed."""
+    return value if isinstance(value, str) else _num(value)
 
 
 # ---------------------------------------------------------------- main
@@ -933,7 +1186,13 @@ def parse_args() -> Options:
     )
     parser.add_argument("--workers", type=int, default=2, help="compare --workers 1 with N")
     parser.add_argument("--paced-streams", type=int, default=None, help="default 1000 (200 quick)")
-    parser.add_argument("--servers", default=",".join(SERVERS), help="for the echo rows")
+    parser.add_argument(
+        "--servers",
+        default=",".join(SERVERS),
+        help="the echo rows' servers and the relay peers (with --only ...,peers)",
+    )
+    # For scripts/bench: which peers' environments this run needs, one a line.
+    parser.add_argument("--needed-peers", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"some of {','.join(SECTIONS)}")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -943,7 +1202,7 @@ def parse_args() -> Options:
         if unknown := set(value) - set(allowed):
             parser.error(f"unknown {', '.join(sorted(unknown))}; choose from {', '.join(allowed)}")
     duration = 3.0 if args.quick and args.duration == 10.0 else args.duration
-    return Options(
+    options = Options(
         duration=duration,
         rounds=1 if args.quick and args.rounds == 3 else max(1, args.rounds),
         warmup=1.0 if args.quick else 2.0,
@@ -953,6 +1212,10 @@ def parse_args() -> Options:
         sections=sections,
         json=args.json,
     )
+    if args.needed_peers:
+        print("\n".join(options.gateways))
+        sys.exit(0)
+    return options
 
 
 def preflight(o: Options) -> None:
@@ -962,10 +1225,11 @@ def preflight(o: Options) -> None:
         raise BenchError(
             f"needs CPUs 0 and 1 (server and load generator); this run has {sorted(ALL_CPUS)}"
         )
-    for tool in ("wrk", "taskset") + (("node",) if "hono" in o.servers else ()):
+    node = bool({"hono", "portkey"} & set(o.echo_servers + o.gateways))
+    for tool in ("wrk", "taskset") + (("node",) if node else ()):
         if not shutil.which(tool):
             raise BenchError(f"{tool} is not on PATH (scripts/bench installs what it can)")
-    if "fastapi" in o.servers and not BENCH_PYTHON.exists():
+    if "fastapi" in o.echo_servers and not BENCH_PYTHON.exists():
         raise BenchError(f"{BENCH_PYTHON} is missing: run scripts/bench, which builds it")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     with contextlib.suppress(ValueError, OSError):
