@@ -34,7 +34,7 @@ from streamspec.providers import Provider
 from streamspec.providers.echo import EchoProvider
 from streamspec.providers.openai import OpenAIProvider
 from streamspec.providers.transport import aiohttp_transport
-from streamspec.rate_limit import RateLimiter
+from streamspec.rate_limit import QUOTA_HEADERS, RateLimiter
 from streamspec.request_id import RequestIdMiddleware
 from streamspec.routing import Limits, operation_route_handlers
 from streamspec.settings import Settings
@@ -138,9 +138,7 @@ CORS_ALLOW_HEADERS = ["authorization", "content-type", "x-request-id"]
 CORS_EXPOSE_HEADERS = [
     "x-request-id",
     "retry-after",
-    "ratelimit-limit",
-    "ratelimit-remaining",
-    "ratelimit-reset",
+    *(name.lower() for name in QUOTA_HEADERS),
 ]
 
 

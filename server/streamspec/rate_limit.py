@@ -40,6 +40,7 @@ _ITEMS: dict[str, type[RateLimitItem]] = {
 REDIS_TIMEOUT_SECONDS = 0.5
 # Windows kept in memory before the ended ones are swept out.
 _SWEEP_AT = 10_000
+_NO_WINDOW = (0, 0.0)  # a caller with no window yet: none counted, ended long ago
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, and one is
@@ -51,19 +52,25 @@ class Quota:
     reset_after: int
 
     def headers(self) -> dict[str, str]:
+        limit, remaining, reset = QUOTA_HEADERS
         return {
-            "RateLimit-Limit": str(self.limit),
-            "RateLimit-Remaining": str(self.remaining),
-            "RateLimit-Reset": str(self.reset_after),
+            limit: str(self.limit),
+            remaining: str(self.remaining),
+            reset: str(self.reset_after),
         }
 
     def header_fields(self) -> list[tuple[bytes, bytes]]:
         """`headers()` as an ASGI answer carries them; built on every admitted request."""
+        limit, remaining, reset = _QUOTA_FIELDS
         return [
-            (b"ratelimit-limit", b"%d" % self.limit),
-            (b"ratelimit-remaining", b"%d" % self.remaining),
-            (b"ratelimit-reset", b"%d" % self.reset_after),
+            (limit, b"%d" % self.limit),
+            (remaining, b"%d" % self.remaining),
+            (reset, b"%d" % self.reset_after),
         ]
+
+
+QUOTA_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+_QUOTA_FIELDS = tuple(name.lower().encode("latin-1") for name in QUOTA_HEADERS)
 
 
 def parse_rate(text: str) -> RateLimitItem:
@@ -136,6 +143,3 @@ class RateLimiter:
             count, ends = 0, now + self._expiry
         self._windows[caller] = window = (count + 1, ends)
         return window
-
-
-_NO_WINDOW = (0, 0.0)
