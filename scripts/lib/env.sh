@@ -69,6 +69,21 @@ ensure_python_env() {
   fi
 }
 
+# ensure_pinned_venv DIR PINS: a venv of its own from one file that pins every package exactly,
+# transitive ones included (hence --no-deps), rebuilt only when that file changes.
+ensure_pinned_venv() {
+  local venv="$ROOT/$1" want
+  want="$(_fingerprint "$2")"
+  if ! [ -x "$venv/bin/python" ] || [ "$(cat "$venv/.fingerprint" 2>/dev/null)" != "$want" ]; then
+    echo "==> building $1 ($2 changed or first run)" >&2
+    rm -rf "$venv"
+    "$(_pick_python)" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+      --no-deps -r "$ROOT/$2"
+    echo "$want" >"$venv/.fingerprint"
+  fi
+}
+
 # ensure_node_env DIR [prod]: npm ci in a folder with a package-lock.json, again only when the
 # lock changes. `prod` is enough for a caller that needs only the dependencies (not the
 # devDependencies); a full install serves it too.
