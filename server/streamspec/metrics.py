@@ -7,13 +7,19 @@ prometheus-client is imported, from that variable; `python -m streamspec` sets i
 any worker starts.
 
 The hot path looks each labelled child up once and keeps it: prometheus-client's
-`labels()` takes a lock and builds a key on every call.
+`labels()` takes a lock and builds a key on every call. With one worker, counters and
+histograms are tallied in plain Python and read out by a collector when `/metrics` is
+scraped: prometheus-client's own values take a lock on every increment, five of them an
+echo chat (see docs/benchmarks.md). The exposition is the same either way.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+import time
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from typing import Generic, Protocol, TypeVar
 
 from litestar import Response, get
 from litestar.handlers import HTTPRouteHandler
@@ -26,6 +32,9 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from streamspec._generated.models import Usage
 
@@ -56,19 +65,22 @@ class Metrics:
             # The metrics write to the workers' files; the registry reads them all back.
             multiprocess.MultiProcessCollector(self.registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]
         registry = None if multiprocess_dir else self.registry
-        self.requests = Counter(
+        counter: _MakesCounter = _shared_counter
+        histogram: _MakesHistogram = _shared_histogram
+        if not multiprocess_dir:
+            counter = _tallied_counter(self.registry)
+            histogram = _tallied_histogram(self.registry)
+        self.requests = counter(
             "streamspec_requests",
             "Requests answered, by operation (the contract's operationId, else the route's"
             " path) and HTTP status; 499: the client left before the answer.",
             ["operation", "status"],
-            registry=registry,
         )
-        self.request_duration = Histogram(
+        self.request_duration = histogram(
             "streamspec_request_duration_seconds",
             "From the request's arrival to the end of its answer (for a stream, its last event).",
             ["operation", "status"],
-            buckets=_DURATION_BUCKETS,
-            registry=registry,
+            _DURATION_BUCKETS,
         )
         self.open_streams = Gauge(
             "streamspec_open_streams",
@@ -76,48 +88,44 @@ class Metrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
-        self.time_to_first_token = Histogram(
+        self.time_to_first_token = histogram(
             "streamspec_time_to_first_token_seconds",
             "From a stream request's arrival to its first event going out.",
             ["operation"],
-            buckets=_FIRST_TOKEN_BUCKETS,
-            registry=registry,
+            _FIRST_TOKEN_BUCKETS,
         )
-        self.upstream_requests = Counter(
+        self.upstream_requests = counter(
             "streamspec_upstream_requests",
             "Requests to the upstream provider, by outcome: ok, rate_limited, timeout,"
             " unavailable (unreachable, 5xx, refused credentials, unreadable answer),"
             " cancelled (the client left, or shutdown ended the stream).",
             ["outcome"],
-            registry=registry,
         )
-        self.upstream_latency = Histogram(
+        self.upstream_latency = histogram(
             "streamspec_upstream_latency_seconds",
             "From sending a request upstream to the head of the provider's answer.",
-            buckets=_DURATION_BUCKETS,
-            registry=registry,
+            [],
+            _DURATION_BUCKETS,
         )
-        self.rate_limit_refusals = Counter(
+        self.rate_limit_refusals = counter(
             "streamspec_rate_limit_refusals",
             "Requests refused with a 429, by reason: rate_limit (the caller's budget) or"
             " stream_cap (the caller's open streams).",
             ["reason"],
-            registry=registry,
         )
-        self.tokens = Counter(
+        self.tokens = counter(
             "streamspec_tokens",
             "Tokens of answered chats as the provider counted them, by caller (`key:` and a"
             " hash of the API key, or `addr:` and the client address) and kind.",
             ["caller", "kind"],
-            registry=registry,
         )
-        self._answered: dict[str, dict[int, tuple[Any, Any]]] = {}
-        self._first_token: dict[str, Any] = {}
-        self._tokens: dict[str, tuple[Any, Any]] = {}
+        self._answered: dict[str, dict[int, tuple[_Counts, _Observes]]] = {}
+        self._first_token: dict[str, _Observes] = {}
+        self._tokens: dict[str, tuple[_Counts, _Counts]] = {}
         # Known outcomes and reasons are shown from the start, at zero.
         self._upstream = {name: self.upstream_requests.labels(name) for name in UPSTREAM_OUTCOMES}
         self._refusals = {name: self.rate_limit_refusals.labels(name) for name in REFUSAL_REASONS}
-        self._upstream_latency = self.upstream_latency
+        self._upstream_latency = self.upstream_latency.labels()
         self._open_streams = self.open_streams
 
     def request_answered(self, operation: str, status: int, seconds: float) -> None:
@@ -172,6 +180,172 @@ class Metrics:
         """Drop this worker's live gauges (open streams) from the shared files."""
         if self._multiprocess_dir:
             multiprocess.mark_process_dead(os.getpid(), self._multiprocess_dir)  # type: ignore[no-untyped-call]
+
+
+class _Counts(Protocol):
+    def inc(self, amount: float = 1) -> None: ...
+
+
+class _Observes(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
+_Child = TypeVar("_Child", covariant=True)
+
+
+class _Family(Protocol[_Child]):
+    def labels(self, *values: str) -> _Child: ...
+
+
+class _MakesCounter(Protocol):
+    def __call__(
+        self, name: str, documentation: str, labelnames: Sequence[str]
+    ) -> _Family[_Counts]: ...
+
+
+class _MakesHistogram(Protocol):
+    def __call__(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str],
+        buckets: Sequence[float],
+    ) -> _Family[_Observes]: ...
+
+
+def _shared_counter(name: str, documentation: str, labelnames: Sequence[str]) -> Counter:
+    """A counter in the workers' shared files (multiprocess mode)."""
+    return Counter(name, documentation, labelnames, registry=None)
+
+
+def _shared_histogram(
+    name: str, documentation: str, labelnames: Sequence[str], buckets: Sequence[float]
+) -> _Family[_Observes]:
+    """A histogram in the workers' shared files (multiprocess mode)."""
+    histogram = Histogram(name, documentation, labelnames, buckets=buckets, registry=None)
+    return histogram if labelnames else _Unlabelled(histogram)
+
+
+class _Unlabelled:
+    """A metric without labels is its own only child."""
+
+    def __init__(self, histogram: Histogram) -> None:
+        self._histogram = histogram
+
+    def labels(self, *values: str) -> Histogram:
+        return self._histogram
+
+
+class _Count:
+    __slots__ = ("created", "value")
+
+    def __init__(self) -> None:
+        self.value = 0.0
+        self.created = time.time()
+
+    def inc(self, amount: float = 1) -> None:
+        self.value += amount
+
+
+class _Distribution:
+    """One histogram child: a count per bucket (not cumulative), the last one +Inf."""
+
+    __slots__ = ("bounds", "counts", "created", "sum")
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
+        self.sum = 0.0
+        self.created = time.time()
+
+    def observe(self, amount: float) -> None:
+        # A bucket counts what is at most its bound, as prometheus-client's `le` does.
+        self.counts[bisect_left(self.bounds, amount)] += 1
+        self.sum += amount
+
+
+_Tallied = TypeVar("_Tallied", _Count, _Distribution)
+
+
+class _Tally(Collector, Generic[_Tallied]):
+    """One metric's children by label values, in this process, read out at each scrape.
+
+    Only the event loop's thread touches it: the operations and `/metrics` both run there.
+    """
+
+    def __init__(self, name: str, documentation: str, labelnames: Sequence[str]) -> None:
+        self.name = name
+        self.documentation = documentation
+        self.labelnames = tuple(labelnames)
+        self.children: dict[tuple[str, ...], _Tallied] = {}
+        if not labelnames:
+            self.labels()  # shown from the start, at zero, as prometheus-client does
+
+    def labels(self, *values: str) -> _Tallied:
+        child = self.children.get(values)
+        if child is None:
+            child = self.children[values] = self._new_child()
+        return child
+
+    def _new_child(self) -> _Tallied:
+        raise NotImplementedError
+
+
+class _TalliedCounter(_Tally[_Count]):
+    def _new_child(self) -> _Count:
+        return _Count()
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(self.name, self.documentation, labels=self.labelnames)
+        for values, child in self.children.items():
+            family.add_metric(values, child.value, created=child.created)
+        yield family
+
+
+class _TalliedHistogram(_Tally[_Distribution]):
+    def __init__(
+        self, name: str, documentation: str, labelnames: Sequence[str], buckets: Sequence[float]
+    ) -> None:
+        self._bounds = tuple(float(bound) for bound in buckets)
+        les = (floatToGoString(bound) for bound in self._bounds)  # type: ignore[no-untyped-call]
+        self._les = [*les, "+Inf"]
+        super().__init__(name, documentation, labelnames)
+
+    def _new_child(self) -> _Distribution:
+        return _Distribution(self._bounds)
+
+    def collect(self) -> Iterator[Metric]:
+        family = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
+        for values, child in self.children.items():
+            cumulative = 0
+            buckets: list[tuple[str, float]] = []
+            for le, count in zip(self._les, child.counts, strict=True):
+                cumulative += count
+                buckets.append((le, cumulative))
+            family.add_metric(values, buckets, child.sum)
+            labels = dict(zip(self.labelnames, values, strict=True))
+            family.add_sample(f"{self.name}_created", labels, child.created)
+        yield family
+
+
+def _tallied_counter(registry: CollectorRegistry) -> _MakesCounter:
+    def counter(name: str, documentation: str, labelnames: Sequence[str]) -> _TalliedCounter:
+        tally = _TalliedCounter(name, documentation, labelnames)
+        registry.register(tally)
+        return tally
+
+    return counter
+
+
+def _tallied_histogram(registry: CollectorRegistry) -> _MakesHistogram:
+    def histogram(
+        name: str, documentation: str, labelnames: Sequence[str], buckets: Sequence[float]
+    ) -> _TalliedHistogram:
+        tally = _TalliedHistogram(name, documentation, labelnames, buckets)
+        registry.register(tally)
+        return tally
+
+    return histogram
 
 
 def metrics_route_handler(metrics: Metrics) -> HTTPRouteHandler:

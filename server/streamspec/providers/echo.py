@@ -244,8 +244,12 @@ def _reply_to(request: ChatRequest) -> str:
 
 
 def _usage(request: ChatRequest, reply: str) -> Usage:
-    prompt = sum(len(split_pieces(message.content)) for message in request.messages)
     completion = len(split_pieces(reply))
+    # The reply is one of the messages' own strings: split it once.
+    prompt = sum(
+        completion if message.content is reply else len(split_pieces(message.content))
+        for message in request.messages
+    )
     return Usage(
         prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
     )
