@@ -9,8 +9,8 @@ any worker starts.
 The hot path looks each labelled child up once and keeps it: prometheus-client's
 `labels()` takes a lock and builds a key on every call. With one worker, counters and
 histograms are tallied in plain Python and read out by a collector when `/metrics` is
-scraped: prometheus-client's own values take a lock on every increment, five of them an
-echo chat (see docs/benchmarks.md). The exposition is the same either way.
+scraped: prometheus-client's own values take a lock on every increment, several a request
+(docs/benchmarks.md has the measurement). The exposition is the same either way.
 """
 
 from __future__ import annotations
