@@ -7,7 +7,7 @@ import math
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 import msgspec
 
@@ -118,20 +118,20 @@ class EchoProvider:
             message=AssistantMessage(role=AssistantRole.assistant, content=reply),
             model=ECHO_MODEL,
             finish_reason=FinishReason.stop,
-            usage=_usage(request, reply),
+            usage=_usage(request, reply, split_pieces(reply)),
         )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ProviderEvent]:
         reply = _reply_to(request)
+        pieces = split_pieces(reply)
         pacer = self._pace() if self._delay_s else None
-        for index, piece in enumerate(split_pieces(reply)):
+        for index, piece in enumerate(pieces):
             if index and pacer is not None:
                 await pacer.sleep(self._delay_s)
             yield StreamChatDelta(data=ChatDelta(content=piece))
+        usage = _usage(request, reply, pieces)
         yield StreamChatDone(
-            data=ChatDone(
-                finish_reason=FinishReason.stop, usage=_usage(request, reply), model=ECHO_MODEL
-            )
+            data=ChatDone(finish_reason=FinishReason.stop, usage=usage, model=ECHO_MODEL)
         )
 
     async def list_openai_models(self) -> OpenAIModelList:
@@ -154,7 +154,7 @@ class EchoProvider:
                     finish_reason=ChatCompletionFinishReason.stop,
                 )
             ],
-            usage=_openai_usage(request.messages, reply),
+            usage=_openai_usage(request.messages, reply, split_pieces(reply)),
         )
 
     async def stream_openai(
@@ -162,6 +162,7 @@ class EchoProvider:
     ) -> AsyncIterator[CreateChatCompletionMessage]:
         _check_model(request)
         reply = _openai_reply_to(request.messages)
+        pieces = split_pieces(reply)
         pacer = self._pace() if self._delay_s else None
         completion_id, created = _completion_id(), int(time.time())
 
@@ -182,7 +183,7 @@ class EchoProvider:
 
         # OpenAI's first chunk names the role; the text follows piece by piece.
         yield chunk(ChatCompletionStreamDelta(role=Role1.assistant, content=""))
-        for index, piece in enumerate(split_pieces(reply)):
+        for index, piece in enumerate(pieces):
             if index and pacer is not None:
                 await pacer.sleep(self._delay_s)
             yield chunk(ChatCompletionStreamDelta(content=piece))
@@ -196,7 +197,7 @@ class EchoProvider:
                     created=created,
                     model=ECHO_MODEL,
                     choices=[],
-                    usage=_openai_usage(request.messages, reply),
+                    usage=_openai_usage(request.messages, reply, pieces),
                 )
             )
 
@@ -228,9 +229,10 @@ def _openai_reply_to(messages: list[ChatCompletionRequestMessage]) -> str:
     return _text(messages[-1])
 
 
-def _openai_usage(messages: list[ChatCompletionRequestMessage], reply: str) -> CompletionUsage:
-    prompt = sum(len(split_pieces(_text(message))) for message in messages)
-    completion = len(split_pieces(reply))
+def _openai_usage(
+    messages: list[ChatCompletionRequestMessage], reply: str, pieces: list[str]
+) -> CompletionUsage:
+    prompt, completion = _token_counts((_text(message) for message in messages), reply, pieces)
     return CompletionUsage(
         prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
     )
@@ -243,13 +245,18 @@ def _reply_to(request: ChatRequest) -> str:
     return request.messages[-1].content
 
 
-def _usage(request: ChatRequest, reply: str) -> Usage:
-    completion = len(split_pieces(reply))
-    # The reply is one of the messages' own strings: split it once.
-    prompt = sum(
-        completion if message.content is reply else len(split_pieces(message.content))
-        for message in request.messages
+def _usage(request: ChatRequest, reply: str, pieces: list[str]) -> Usage:
+    prompt, completion = _token_counts(
+        (message.content for message in request.messages), reply, pieces
     )
     return Usage(
         prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
     )
+
+
+def _token_counts(texts: Iterable[str], reply: str, pieces: list[str]) -> tuple[int, int]:
+    """Prompt and completion tokens, counted as pieces: of every message, and of the reply
+    (`pieces`). The reply is one of the messages' own strings, so it is not split again."""
+    completion = len(pieces)
+    prompt = sum(completion if text is reply else len(split_pieces(text)) for text in texts)
+    return prompt, completion
