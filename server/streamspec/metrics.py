@@ -65,11 +65,21 @@ class Metrics:
             # The metrics write to the workers' files; the registry reads them all back.
             multiprocess.MultiProcessCollector(self.registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]
         registry = None if multiprocess_dir else self.registry
-        counter: _MakesCounter = _shared_counter
-        histogram: _MakesHistogram = _shared_histogram
-        if not multiprocess_dir:
-            counter = _tallied_counter(self.registry)
-            histogram = _tallied_histogram(self.registry)
+
+        # One worker: tallies read out at each scrape. Several: prometheus-client's files.
+        def counter(name: str, documentation: str, labelnames: list[str]) -> _Family[_Counts]:
+            if multiprocess_dir:
+                return Counter(name, documentation, labelnames, registry=None)
+            return _TalliedCounter(name, documentation, labelnames, self.registry)
+
+        def histogram(
+            name: str, documentation: str, labelnames: list[str], buckets: Sequence[float]
+        ) -> _Family[_Observes]:
+            if multiprocess_dir:
+                shared = Histogram(name, documentation, labelnames, buckets=buckets, registry=None)
+                return shared if labelnames else _Unlabelled(shared)
+            return _TalliedHistogram(name, documentation, labelnames, buckets, self.registry)
+
         self.requests = counter(
             "streamspec_requests",
             "Requests answered, by operation (the contract's operationId, else the route's"
@@ -197,35 +207,6 @@ class _Family(Protocol[_Child]):
     def labels(self, *values: str) -> _Child: ...
 
 
-class _MakesCounter(Protocol):
-    def __call__(
-        self, name: str, documentation: str, labelnames: Sequence[str]
-    ) -> _Family[_Counts]: ...
-
-
-class _MakesHistogram(Protocol):
-    def __call__(
-        self,
-        name: str,
-        documentation: str,
-        labelnames: Sequence[str],
-        buckets: Sequence[float],
-    ) -> _Family[_Observes]: ...
-
-
-def _shared_counter(name: str, documentation: str, labelnames: Sequence[str]) -> Counter:
-    """A counter in the workers' shared files (multiprocess mode)."""
-    return Counter(name, documentation, labelnames, registry=None)
-
-
-def _shared_histogram(
-    name: str, documentation: str, labelnames: Sequence[str], buckets: Sequence[float]
-) -> _Family[_Observes]:
-    """A histogram in the workers' shared files (multiprocess mode)."""
-    histogram = Histogram(name, documentation, labelnames, buckets=buckets, registry=None)
-    return histogram if labelnames else _Unlabelled(histogram)
-
-
 class _Unlabelled:
     """A metric without labels is its own only child."""
 
@@ -273,13 +254,20 @@ class _Tally(Collector, Generic[_Tallied]):
     Only the event loop's thread touches it: the operations and `/metrics` both run there.
     """
 
-    def __init__(self, name: str, documentation: str, labelnames: Sequence[str]) -> None:
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str],
+        registry: CollectorRegistry,
+    ) -> None:
         self.name = name
         self.documentation = documentation
         self.labelnames = tuple(labelnames)
         self.children: dict[tuple[str, ...], _Tallied] = {}
         if not labelnames:
             self.labels()  # shown from the start, at zero, as prometheus-client does
+        registry.register(self)
 
     def labels(self, *values: str) -> _Tallied:
         child = self.children.get(values)
@@ -304,12 +292,17 @@ class _TalliedCounter(_Tally[_Count]):
 
 class _TalliedHistogram(_Tally[_Distribution]):
     def __init__(
-        self, name: str, documentation: str, labelnames: Sequence[str], buckets: Sequence[float]
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str],
+        buckets: Sequence[float],
+        registry: CollectorRegistry,
     ) -> None:
         self._bounds = tuple(float(bound) for bound in buckets)
         les = (floatToGoString(bound) for bound in self._bounds)  # type: ignore[no-untyped-call]
         self._les = [*les, "+Inf"]
-        super().__init__(name, documentation, labelnames)
+        super().__init__(name, documentation, labelnames, registry)
 
     def _new_child(self) -> _Distribution:
         return _Distribution(self._bounds)
@@ -326,26 +319,6 @@ class _TalliedHistogram(_Tally[_Distribution]):
             labels = dict(zip(self.labelnames, values, strict=True))
             family.add_sample(f"{self.name}_created", labels, child.created)
         yield family
-
-
-def _tallied_counter(registry: CollectorRegistry) -> _MakesCounter:
-    def counter(name: str, documentation: str, labelnames: Sequence[str]) -> _TalliedCounter:
-        tally = _TalliedCounter(name, documentation, labelnames)
-        registry.register(tally)
-        return tally
-
-    return counter
-
-
-def _tallied_histogram(registry: CollectorRegistry) -> _MakesHistogram:
-    def histogram(
-        name: str, documentation: str, labelnames: Sequence[str], buckets: Sequence[float]
-    ) -> _TalliedHistogram:
-        tally = _TalliedHistogram(name, documentation, labelnames, buckets)
-        registry.register(tally)
-        return tally
-
-    return histogram
 
 
 def metrics_route_handler(metrics: Metrics) -> HTTPRouteHandler:
