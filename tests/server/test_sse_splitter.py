@@ -73,3 +73,39 @@ def test_an_event_read_in_many_small_pieces_comes_out_whole() -> None:
     pieces = [line[i : i + 1400] for i in range(0, len(line), 1400)]
     assert all(splitter.feed(piece) == [] for piece in pieces)
     assert splitter.feed(b"\n\n") == [b"x" * 100_000]
+
+
+def _spec_payloads(body: bytes) -> list[bytes]:
+    """The WHATWG rules, line by line, as a reference: the data of each dispatched event."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    lines = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    lines.pop()  # the bytes after the last line end never form a line
+    payloads: list[bytes] = []
+    data: list[bytes] | None = None
+    for line in lines:
+        if not line:
+            if data is not None:
+                payloads.append(b"\n".join(data))
+            data = None
+        elif line.startswith(b"data"):
+            field, _, value = line.partition(b":")
+            if field == b"data":
+                data = [*(data or []), value[1:] if value[:1] == b" " else value]
+    return payloads
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_single_line_events_and_any_other_lines_agree_with_the_line_by_line_rules(
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    # Mostly whole `data: ` events, which a read of them takes in one split, with the lines
+    # that must send it down the slow path mixed in.
+    pieces = [b"data: x\n\n"] * 8 + [b"data: \n\n", b"data:y\n\n", b"data: a\ndata: b\n\n"]
+    pieces += [b"\n", b": note\n\n", b"id: 1\n", b"data: z\r\n\r\n", b"data: half"]
+    body = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+    expected = _spec_payloads(body)
+    assert _split(body, []) == expected
+    cuts = sorted(rng.sample(range(1, len(body)), min(5, len(body) - 1))) if len(body) > 1 else []
+    assert _split(body, cuts) == expected
