@@ -3,11 +3,12 @@
 The relay's hot path. httpx-sse, which this replaces, decodes every chunk to text,
 splits it into lines and runs a Python step per line; at the 50 events one provider
 write usually holds, that was a tenth of the relay's CPU (see docs/benchmarks.md).
-Here a chunk is split into events with `bytes.split`, and an event that is a single
-`data:` line, which is what OpenAI-compatible providers send, costs one slice.
-Anything else (comments, `id:`, `retry:`, several `data:` lines) takes the
-line-by-line path of the WHATWG parsing rules. Payloads stay bytes, for msgspec to
-decode without an intermediate str.
+Here a read of whole events that are each a single `data: ` line, which is what
+OpenAI-compatible providers send, is split into payloads by one `bytes.split`; otherwise
+the read is split into events, and a one-line `data:` event costs one slice. Anything
+else (comments, `id:`, `retry:`, several `data:` lines) takes the line-by-line path of
+the WHATWG parsing rules. Payloads stay bytes, for msgspec to decode without an
+intermediate str.
 """
 
 from __future__ import annotations
@@ -80,9 +81,9 @@ class SSEDataSplitter:
                 return []
             self._pending.append(data)
             data = b"".join(self._pending)
-        # A read of whole events, each one `data: ` line, as providers send them: one split
-        # in C gives every payload, and the count of line ends proves that each was one line
-        # (measured: a read of 53 events, 40 us line by line, 16 us so).
+        # A read of whole events, each one `data: ` line: one split in C gives every
+        # payload, and the count of line ends proves that each was one line (a Python step
+        # per event was most of the split's time; see docs/benchmarks.md).
         if data.startswith(_DATA_LINE) and data.endswith(b"\n\n"):
             events = data[len(_DATA_LINE) : -2].split(_NEXT_DATA_LINE)
             if data.count(b"\n") == 2 * len(events):
