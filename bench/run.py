@@ -60,7 +60,8 @@ OURS_ENV = {
 PACED_DELAY_MS = 20
 PACED_WORDS = 64
 STALL_S = 0.040
-TTFT_PACING = "paced-10"  # the fast upstream's model that streams a piece every 10 ms
+TTFT_PACING_MS = 10
+TTFT_PACING = f"paced-{TTFT_PACING_MS}"  # the fast upstream's model: a piece every 10 ms
 UPSTREAM_PIECES = "".join([f"word{index} " for index in range(49)] + ["word49"])
 # The first content token of an OpenAI-shaped stream, however a gateway re-encodes the chunk
 # around it (the upstream's pieces are all `word<n>`; a role-only first chunk does not count).
@@ -659,12 +660,27 @@ class Bench:
         try:
             if {"ttft", "peers"} & set(self.o.sections):
                 self.ttft_run("upstream", upstream, V1_PATH, {}, V1_TOKEN)
+            if "ttft" in self.o.sections:
+                self.ttft_floor()
             if {"relay", "ttft"} & set(self.o.sections):
                 self.relay_ours(upstream)
             for name in self.o.gateways:
                 self.relay_peer(gateway(name, upstream.port))
         finally:
             self.processes.stop(upstream)
+
+    def ttft_floor(self) -> None:
+        """Ours answering the same paced streams itself: what any stream's first token costs
+        the server, with no upstream to wait for, so that the relay's own share of the
+        gateway's added TTFT can be read off the rows below it."""
+        env = clean_env({**OURS_ENV, "STREAMSPEC_ECHO_DELAY_MS": str(TTFT_PACING_MS)})
+        server = self.start("ours", label="ours-echo", env=env)
+        try:
+            check_echo(server)
+            self.progress.done(f"port {server.port}, echo pieces {TTFT_PACING_MS} ms apart")
+            self.ttft_run("ours-echo", server, "/api/chat/stream", AUTH, b"event: delta")
+        finally:
+            self.processes.stop(server)
 
     def relay_ours(self, upstream: Running) -> None:
         env = clean_env({**OURS_ENV, "OPENAI_BASE_URL": f"http://127.0.0.1:{upstream.port}/v1"})
@@ -949,6 +965,7 @@ def count_steps(o: Options) -> int:
     if ours_relay or o.gateways:
         steps += 1  # the upstream
         steps += 1 if "ttft" in o.sections or o.gateways else 0
+        steps += 2 if "ttft" in o.sections else 0  # ours answering the paced streams itself
     if ours_relay:
         steps += 1 + (4 * warm if "relay" in o.sections else 0)
         steps += 2 if "ttft" in o.sections else 0
