@@ -107,9 +107,12 @@ class Settings:
         defaults = cls()
         return cls(
             openai_base_url=_optional(env, "OPENAI_BASE_URL"),
-            openai_api_key=_optional(env, "OPENAI_API_KEY"),
+            openai_api_key=_secret(env, "OPENAI_API_KEY"),
             default_model=_optional(env, "STREAMSPEC_DEFAULT_MODEL") or defaults.default_model,
-            api_keys=_list(env, "STREAMSPEC_API_KEYS"),
+            api_keys=tuple(
+                _checked_key("STREAMSPEC_API_KEYS", key)
+                for key in _list(env, "STREAMSPEC_API_KEYS")
+            ),
             upstream_timeout=_positive_float(
                 env, "STREAMSPEC_UPSTREAM_TIMEOUT", defaults.upstream_timeout
             ),
@@ -178,6 +181,23 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    value = _optional(env, name)
+    return None if value is None else _checked_key(name, value)
+
+
+def _checked_key(name: str, key: str) -> str:
+    """A key that can travel as `Authorization: Bearer <key>`: visible ASCII. Any other
+    character cannot be sent upstream (header values are latin-1 bytes), nor match what a
+    client sends. The message never repeats the key."""
+    if not all("!" <= char <= "~" for char in key):
+        raise SettingsError(
+            f"{name} must hold visible ASCII characters only (letters, digits, punctuation, "
+            "no spaces), as a bearer token does"
+        )
+    return key
 
 
 def _optional(env: Mapping[str, str], name: str) -> str | None:
