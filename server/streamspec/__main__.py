@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 
-from streamspec.settings import Settings
+from streamspec.settings import Settings, SettingsError
 
 FACTORY = "streamspec.app:app_from_env"
 # A logging dictConfig that sends the servers' own lines through `streamspec.logs`.
@@ -111,7 +111,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="restart on changes under the package's folder, for development",
     )
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:  # an operator's mistake: say which, without a traceback
+        parser.exit(2, f"streamspec: {exc}\n")
     if args.workers > 1:
         share_metrics_between_workers(os.environ)
     log_config = SERVER_LOG_CONFIG if settings.log_format == "json" else None

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from streamspec.__main__ import SERVER_LOG_CONFIG, server_command, share_metrics_between_workers
+from streamspec.__main__ import (
+    SERVER_LOG_CONFIG,
+    main,
+    server_command,
+    share_metrics_between_workers,
+)
 from tests.conftest import SERVERS
 
 
@@ -33,3 +38,15 @@ def test_json_logs_hand_the_server_the_shipped_log_config(server: str) -> None:
     assert any(str(SERVER_LOG_CONFIG) in part for part in command)
     assert "--log-config" not in server_command(server, "127.0.0.1", 8000, 1)
     assert SERVER_LOG_CONFIG.is_file()
+
+
+def test_an_unusable_setting_stops_the_launcher_with_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("STREAMSPEC_LOG_FORMAT", "xml")
+    with pytest.raises(SystemExit) as stopped:
+        main([])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "streamspec: STREAMSPEC_LOG_FORMAT must be one of text, json, got 'xml'\n"
+    )
