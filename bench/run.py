@@ -784,6 +784,8 @@ class Bench:
             f"time to first token, {label}: {CONNECTIONS} concurrent streams for "
             f"{self.o.duration:g}s (upstream paces pieces 10 ms apart)"
         )
+        pids = tree_pids(server.process.pid)
+        cpu_before, wall_before = cpu_seconds(pids), time.monotonic()
         try:
             stats = self.stream_load(
                 f"ttft-{label}", server.port, request, marker, CONNECTIONS, 0.5
@@ -800,11 +802,15 @@ class Bench:
             "p50_ms": percentile(stats.ttft, 0.50) * 1000,
             "p99_ms": percentile(stats.ttft, 0.99) * 1000,
             "streams": stats.completed,
+            # How busy the streams keep the server: a first token also waits for the
+            # other streams' events that are being relayed when its request comes in.
+            "server_cpu": (cpu_seconds(pids) - cpu_before) / (time.monotonic() - wall_before),
         }
         self.results.ttft[label] = summary
         self.progress.done(
             f"{stats.completed} streams, p50 {summary['p50_ms']:.2f} ms, "
-            f"p99 {summary['p99_ms']:.2f} ms{_errors(stats)}"
+            f"p99 {summary['p99_ms']:.2f} ms, server CPU {summary['server_cpu']:.0%}"
+            f"{_errors(stats)}"
         )
         return None
 
@@ -1128,7 +1134,7 @@ def report(r: Results, o: Options) -> str:
                 )
             lines.append(
                 f"  {label:<9} p50 {t['p50_ms']:8.2f} ms   p99 {t['p99_ms']:8.2f} ms   "
-                f"({t['streams']:5.0f} streams){added}"
+                f"({t['streams']:5.0f} streams, CPU {t['server_cpu']:4.0%}){added}"
             )
         for name, rows in r.peers.items():
             if isinstance(rows.get("ttft"), str):
