@@ -803,7 +803,7 @@ class Bench:
             "p99_ms": percentile(stats.ttft, 0.99) * 1000,
             "streams": stats.completed,
             # How busy the streams keep the server: a first token also waits for the
-            # other streams' events that are being relayed when its request comes in.
+            # other streams' events that are being sent when its request comes in.
             "server_cpu": (cpu_seconds(pids) - cpu_before) / (time.monotonic() - wall_before),
         }
         self.results.ttft[label] = summary
