@@ -627,7 +627,7 @@ def render_operations(operations: list[OperationSpec]) -> str:
         PY_HEADER,
         '"""The typed interface of every operation in the contract, its answers and its events."""',
         "",
-        "from collections.abc import AsyncIterator",
+        "from collections.abc import AsyncIterator, Sequence",
         "from dataclasses import dataclass",
         "from typing import Annotated, ClassVar, Final, Literal, Protocol, TypeAlias",
         "",
@@ -747,13 +747,19 @@ def _signature(op: OperationSpec) -> str:
         params += ["*", *rest]
     joined = ", ".join(params)
     if op.stream and not op.json_or_stream:
-        return f"def {op.method_name}({joined}) -> AsyncIterator[{op.event_type}]:"
+        return f"def {op.method_name}({joined}) -> {_event_source(op)}:"
     answer = op.response_type
     if not op.answers_choose and op.responses[0].body_type:
         answer = _or_raw(answer, op)
     if op.json_or_stream:
-        answer += f" | AsyncIterator[{op.event_type}]"
+        answer += f" | {_event_source(op)}"
     return f"async def {op.method_name}({joined}) -> {answer}:"
+
+
+def _event_source(op: OperationSpec) -> str:
+    """What a stream handler returns: events, or sequences of events that are ready
+    together (a provider's read), which the server writes at once, not a step per event."""
+    return f"AsyncIterator[{op.event_type} | Sequence[{op.event_type}]]"
 
 
 def _or_raw(type_expression: str, op: OperationSpec) -> str:

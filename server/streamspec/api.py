@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from importlib.metadata import version
 from typing import Any
 
@@ -60,7 +60,9 @@ class ChatAPI(Operations):
             self._metrics.tokens_used(current_caller.get(), response.usage)
         return response
 
-    def stream_chat(self, body: ChatRequest) -> AsyncIterator[StreamChatEvent]:
+    def stream_chat(
+        self, body: ChatRequest
+    ) -> AsyncIterator[StreamChatEvent | Sequence[StreamChatEvent]]:
         return _CountingTokens(self._provider.stream(body), self._metrics)
 
     async def list_models(self) -> ModelList:
@@ -76,7 +78,11 @@ class ChatAPI(Operations):
 
     async def create_chat_completion(
         self, body: CreateChatCompletionRequest, *, raw_body: bytes
-    ) -> ChatCompletion | msgspec.Raw | AsyncIterator[CreateChatCompletionEvent]:
+    ) -> (
+        ChatCompletion
+        | msgspec.Raw
+        | AsyncIterator[CreateChatCompletionEvent | Sequence[CreateChatCompletionEvent]]
+    ):
         if body.stream is True:
             return self._provider.stream_openai(body, raw_body)
         return await self._provider.complete_openai(body, raw_body)
@@ -92,7 +98,8 @@ class ChatAPI(Operations):
 
 
 class _CountingTokens:
-    """The provider's events, unchanged, counting the tokens its `done` event reports.
+    """The provider's events, unchanged, counting the tokens its `done` event reports
+    (the last event of the stream, alone or at the end of a sequence).
 
     Not a generator around the provider's: closing this closes the provider's at once,
     and with it the upstream request, where a generator would leave it to be collected.
@@ -108,10 +115,11 @@ class _CountingTokens:
         return self
 
     async def __anext__(self) -> Any:
-        event = await self._events.__anext__()
+        item = await self._events.__anext__()
+        event = item if isinstance(item, msgspec.Struct) else item[-1]
         if type(event) is StreamChatDone and not isinstance(event.data.usage, msgspec.UnsetType):
             self._metrics.tokens_used(current_caller.get(), event.data.usage)
-        return event
+        return item
 
     async def aclose(self) -> None:
         await aclose(self._events)

@@ -44,6 +44,13 @@ def encode_event(event: Any) -> bytes:
     return prefix + _encoder.encode(event.data) + b"\n\n"
 
 
+def encode_item(item: Any) -> bytes:
+    """What a handler's stream yielded, an event or a sequence of events, in wire form."""
+    if isinstance(item, msgspec.Struct):
+        return encode_event(item)
+    return b"".join([encode_event(event) for event in item])
+
+
 # A slow client, or a source that hands over many events at once, gets them in
 # writes of up to this size rather than one write per event.
 COALESCE_BYTES = 64 * 1024
@@ -234,8 +241,9 @@ class EventStream:
             await aclose(self._events)
 
     async def _relay(self, send: Send, loop: asyncio.AbstractEventLoop) -> None:
-        """Send every event, coalescing those that are ready at once into one write."""
-        body = encode_event(self._first)
+        """Send every event, coalescing those that are ready at once into one write: a
+        sequence the source yields, and whatever it can give next without waiting."""
+        body = encode_item(self._first)
         while True:
             body, finished, failure = self._drain_ready(body)
             if finished and failure is None and self._end:
@@ -253,19 +261,19 @@ class EventStream:
             # Shutdown interrupts this wait for the next event only, never a write.
             self._waiting = True
             try:
-                event = await (pending if pending is not None else anext(self._events))
+                item = await (pending if pending is not None else anext(self._events))
             except StopAsyncIteration:  # a source that had to wait before ending
-                event = None
+                item = None
             except asyncio.CancelledError:
                 if self._stopping.caused():
                     raise _shutting_down() from None
                 raise
             finally:
                 self._waiting = False
-            if event is None:  # the end goes out now that the wait is over, not inside it
+            if item is None:  # the end goes out now that the wait is over, not inside it
                 await self._send_body(send, loop, self._end, True)
                 return
-            body = encode_event(event)
+            body = encode_item(item)
 
     def _drain_ready(self, body: bytes) -> tuple[bytes, bool, Exception | None]:
         """Append the events the source can give without waiting.
@@ -280,7 +288,7 @@ class EventStream:
             try:
                 pending = _start(self._events.__anext__())
             except StopIteration as ready:
-                part = encode_event(ready.value)
+                part = encode_item(ready.value)
                 parts.append(part)
                 size += len(part)
                 continue

@@ -104,7 +104,10 @@ def test_second_stream_operation_gets_its_own_event_union(spec: Spec) -> None:
 
     assert union_members(source, "WatchTicksEvent") == ["WatchTicksTick"]
     assert "StreamChatTick" not in source
-    assert "def watch_ticks(self) -> AsyncIterator[WatchTicksEvent]:" in source
+    assert (
+        "def watch_ticks(self) -> AsyncIterator[WatchTicksEvent | Sequence[WatchTicksEvent]]:"
+        in source
+    )
 
 
 def test_event_without_content_schema_fails_loudly(spec: Spec) -> None:
@@ -181,7 +184,7 @@ def test_a_200_with_json_and_a_stream_is_one_operation_answering_either(spec: Sp
     assert (
         "async def create_chat_completion(self, body: CreateChatCompletionRequest, *, "
         "raw_body: bytes) -> ChatCompletion | msgspec.Raw | "
-        "AsyncIterator[CreateChatCompletionEvent]:"
+        "AsyncIterator[CreateChatCompletionEvent | Sequence[CreateChatCompletionEvent]]:"
     ) in source
     table = {op.operation_id: op for op in OPERATIONS}
     chat = table["createChatCompletion"]

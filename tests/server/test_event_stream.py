@@ -74,6 +74,21 @@ async def test_events_ready_together_go_out_with_the_end_in_one_write() -> None:
     assert client.body.count(b"event: delta") == 3
 
 
+async def test_a_sequence_of_events_is_written_as_its_events_in_order() -> None:
+    async def in_reads() -> AsyncIterator[Any]:
+        await asyncio.sleep(0.01)  # a wait, so that this sequence is a write of its own
+        yield (_delta("c"), _delta("d"))
+        await asyncio.sleep(0.01)
+        yield [_delta("e")]
+
+    client = _Client()
+    await (await _run(_stream([_delta("a"), _delta("b")], in_reads()), client))
+    bodies = [m["body"] for m in client.messages if m["type"] == "http.response.body"]
+    wire = [b'event: delta\ndata: {"content":"%s"}\n\n' % word for word in b"a b c d e".split()]
+    assert bodies[0] == wire[0] + wire[1]
+    assert client.body == b"".join(wire)
+
+
 @pytest.mark.parametrize("last_event_after_a_wait", [True, False])
 async def test_a_shutdown_during_the_last_write_does_not_cut_it(
     last_event_after_a_wait: bool,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Protocol, TypeAlias
 
 import msgspec
@@ -29,8 +29,11 @@ class Provider(Protocol):
 
     async def complete(self, request: ChatRequest) -> ChatResponse: ...
 
-    def stream(self, request: ChatRequest) -> AsyncIterator[ProviderEvent]:
-        """Zero or more deltas, then exactly one done."""
+    def stream(
+        self, request: ChatRequest
+    ) -> AsyncIterator[ProviderEvent | Sequence[ProviderEvent]]:
+        """Zero or more deltas, then exactly one done; events that are ready together
+        may come as one sequence, which the server writes at once."""
         ...
 
     async def list_models(self) -> ModelList:
@@ -49,6 +52,7 @@ class Provider(Protocol):
 
     def stream_openai(
         self, request: CreateChatCompletionRequest, raw: bytes
-    ) -> AsyncIterator[CreateChatCompletionMessage]:
-        """OpenAI's chunks, without the closing `[DONE]`, which the server writes."""
+    ) -> AsyncIterator[CreateChatCompletionMessage | Sequence[CreateChatCompletionMessage]]:
+        """OpenAI's chunks, one at a time or a sequence at a time, without the closing
+        `[DONE]`, which the server writes."""
         ...

@@ -268,28 +268,30 @@ class OpenAIProvider:
 
     async def stream_openai(
         self, request: CreateChatCompletionRequest, raw: bytes
-    ) -> AsyncIterator[CreateChatCompletionMessage]:
-        """The provider's chunks for the client's own body, each as sent; the server
-        writes the closing `[DONE]` once the provider has sent its own."""
+    ) -> AsyncIterator[list[CreateChatCompletionMessage]]:
+        """The provider's chunks for the client's own body, each as sent, a read's worth
+        at a time; the server writes the closing `[DONE]` once the provider has sent its
+        own."""
         response = await self._open(self._url, raw, self._stream_headers)
         try:
             await self._check_stream(response)
             end = _StreamEnd()
             async for payloads in _event_payloads(response, self._idle_timeout, end):
-                for data in payloads:
-                    try:
-                        chunk = _json_checker.decode(data)
-                    except msgspec.DecodeError:
-                        raise UpstreamUnavailable(
-                            "The provider sent a malformed stream chunk."
-                        ) from None
-                    if b"\n" in data:  # whitespace only, in valid JSON: one data line out
-                        chunk = msgspec.Raw(data.replace(b"\n", b" "))
-                    yield CreateChatCompletionMessage(data=chunk)
+                checked, malformed = _decoded(_json_checker, payloads)
+                if checked:
+                    yield [
+                        CreateChatCompletionMessage(
+                            # A newline is whitespace in valid JSON: one data line out.
+                            data=msgspec.Raw(data.replace(b"\n", b" ")) if b"\n" in data else raw
+                        )
+                        for raw, data in zip(checked, payloads, strict=False)
+                    ]
+                if malformed is not None:
+                    raise malformed
             if not end.done:
                 raise UpstreamUnavailable("The provider ended the stream before finishing.")
         except UpstreamError as exc:
-            self._failed(exc, exc.__context__)
+            self._failed(exc, exc.__cause__ or exc.__context__)
             raise
         except (GeneratorExit, asyncio.CancelledError):  # the client left
             self._metrics.upstream_finished(CANCELLED)
@@ -346,7 +348,10 @@ class OpenAIProvider:
             usage=_usage(completion.usage),
         )
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[ProviderEvent]:
+    async def stream(
+        self, request: ChatRequest
+    ) -> AsyncIterator[ProviderEvent | list[ProviderEvent]]:
+        """The deltas of each read of the provider's stream as one list, then the done."""
         model = self._model(request)
         finish_reason: FinishReason | None = None
         usage: Usage | msgspec.UnsetType = msgspec.UNSET
@@ -356,20 +361,27 @@ class OpenAIProvider:
         try:
             await self._check_stream(response)
             async for payloads in _event_payloads(response, self._idle_timeout, _StreamEnd()):
-                for data in payloads:
-                    upstream_chunk = _decode_chunk(data)
+                deltas: list[ProviderEvent] = []
+                upstream_chunks, malformed = _decoded(_chunk_decoder, payloads)
+                for upstream_chunk in upstream_chunks:
                     model = upstream_chunk.model or model
                     if upstream_chunk.usage is not None:
                         usage = _usage(upstream_chunk.usage)
                     for choice in upstream_chunk.choices[:1]:
                         if choice.delta.content:
-                            yield StreamChatDelta(data=ChatDelta(content=choice.delta.content))
+                            deltas.append(
+                                StreamChatDelta(data=ChatDelta(content=choice.delta.content))
+                            )
                         if choice.finish_reason is not None:
                             finish_reason = _finish_reason(choice.finish_reason)
+                if deltas:
+                    yield deltas
+                if malformed is not None:
+                    raise malformed
             if finish_reason is None:
                 raise UpstreamUnavailable("The provider ended the stream before finishing.")
         except UpstreamError as exc:
-            self._failed(exc, exc.__context__)
+            self._failed(exc, exc.__cause__ or exc.__context__)
             raise
         except (GeneratorExit, asyncio.CancelledError):  # the client left
             self._metrics.upstream_finished(CANCELLED)
@@ -632,11 +644,20 @@ def _mid_answer_failure(exc: Exception) -> UpstreamError:
     return UpstreamUnavailable("The connection to the provider failed mid-answer.")
 
 
-def _decode_chunk(data: bytes) -> _UpstreamChunk:
-    try:
-        return _chunk_decoder.decode(data)
-    except msgspec.DecodeError:
-        raise UpstreamUnavailable("The provider sent a malformed stream chunk.") from None
+def _decoded(
+    decoder: msgspec.json.Decoder[T], payloads: list[bytes]
+) -> tuple[list[T], UpstreamUnavailable | None]:
+    """Each payload decoded, up to the first that is malformed; that failure is returned,
+    not raised, so that the events of a read wholly before it still go out."""
+    decoded: list[T] = []
+    for data in payloads:
+        try:
+            decoded.append(decoder.decode(data))
+        except msgspec.DecodeError as exc:
+            failure = UpstreamUnavailable("The provider sent a malformed stream chunk.")
+            failure.__cause__ = exc
+            return decoded, failure
+    return decoded, None
 
 
 # The statuses by which a provider says the request itself is wrong: told to the client.
