@@ -9,6 +9,7 @@ import pytest
 from streamspec._generated.models import ChatMessage, ChatRequest, Role
 from streamspec._generated.operations import StreamChatDelta, StreamChatDone
 from streamspec.providers.echo import EchoProvider, split_pieces
+from tests.server.streams import flatten
 
 SAMPLES = [
     "hello  there, world",
@@ -43,11 +44,18 @@ async def test_echo_replies_with_the_last_user_message() -> None:
     assert response.model == "echo"
 
 
-async def test_echo_stream_is_deltas_then_one_done() -> None:
-    events = [e async for e in EchoProvider().stream(_request((Role.user, "a b c")))]
+@pytest.mark.parametrize("delay_ms", [0, 1])
+async def test_echo_stream_is_deltas_then_one_done(delay_ms: float) -> None:
+    events = await flatten(EchoProvider(delay_ms).stream(_request((Role.user, "a b c"))))
     assert [type(e) for e in events] == [StreamChatDelta] * 3 + [StreamChatDone]
     deltas = [e.data.content for e in events if isinstance(e, StreamChatDelta)]
     assert "".join(deltas) == "a b c"
+
+
+async def test_an_unpaced_reply_is_one_sequence_and_a_paced_one_comes_event_by_event() -> None:
+    request = _request((Role.user, "a b c"))
+    assert len([item async for item in EchoProvider().stream(request)]) == 1
+    assert len([item async for item in EchoProvider(delay_ms=1).stream(request)]) == 4
 
 
 async def test_paced_events_come_no_sooner_than_the_delay_apart() -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import TypeVar
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import msgspec
@@ -28,6 +27,7 @@ from streamspec.errors import (
 )
 from streamspec.providers import ProviderEvent
 from streamspec.providers.openai import OpenAIProvider, retry_after_seconds
+from tests.server.streams import events_of, flatten
 
 SECRET = "sk-test-planted-secret"
 REQUEST = ChatRequest(messages=[ChatMessage(role=Role.user, content="hi")])
@@ -69,20 +69,8 @@ def _events(*chunks: dict[str, object], newline: bytes = b"\n") -> bytes:
     return b"".join(lines) + b"data: [DONE]" + newline + newline
 
 
-E = TypeVar("E", bound=msgspec.Struct)
-
-
-def _events_of(item: E | Sequence[E]) -> list[E]:
-    """A stream's item as its events: the provider yields a read's events as a sequence."""
-    return [item] if isinstance(item, msgspec.Struct) else list(item)
-
-
-async def _flatten(items: AsyncIterator[E | Sequence[E]]) -> list[E]:
-    return [event async for item in items for event in _events_of(item)]
-
-
 async def _collect(provider: OpenAIProvider) -> list[ProviderEvent]:
-    return await _flatten(provider.stream(REQUEST))
+    return await flatten(provider.stream(REQUEST))
 
 
 def _text(events: list[ProviderEvent]) -> str:
@@ -211,7 +199,7 @@ async def test_openai_stream_relays_each_chunk_as_sent_and_needs_the_providers_d
         return _sse_response(body, b"data: [DONE]\n\n")
 
     provider = _provider(handler)
-    events = await _flatten(provider.stream_openai(OPENAI_REQUEST, RAW_REQUEST))
+    events = await flatten(provider.stream_openai(OPENAI_REQUEST, RAW_REQUEST))
     assert [msgspec.json.encode(e.data) for e in events] == chunks
 
     def unfinished(request: httpx.Request) -> httpx.Response:
@@ -235,7 +223,7 @@ async def test_openai_stream_keeps_a_multi_line_chunk_on_one_data_line() -> None
     def handler(request: httpx.Request) -> httpx.Response:
         return _sse_response(b'data: {"a":\ndata: 1}\n\n', b"data: [DONE]\n\n")
 
-    events = await _flatten(_provider(handler).stream_openai(OPENAI_REQUEST, RAW_REQUEST))
+    events = await flatten(_provider(handler).stream_openai(OPENAI_REQUEST, RAW_REQUEST))
     assert [msgspec.json.encode(e.data) for e in events] == [b'{"a": 1}']
 
 
@@ -339,14 +327,14 @@ async def test_stream_gives_the_deltas_of_one_read_as_one_sequence_then_the_done
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream)
 
     items = [item async for item in _provider(handler).stream(REQUEST)]
-    assert [_text(_events_of(item)) for item in items] == ["a b", "c", ""]
+    assert [_text(events_of(item)) for item in items] == ["a b", "c", ""]
     assert isinstance(items[-1], StreamChatDone)
 
 
 async def test_stream_with_a_malformed_chunk_fails_as_upstream_error() -> None:
     body = b"data: " + json.dumps(_chunk("ok")).encode() + b'\n\ndata: {"choices": [\n\n'
     events = _provider(lambda request: _sse_response(body)).stream(REQUEST)
-    assert _text(_events_of(await anext(events))) == "ok"
+    assert _text(events_of(await anext(events))) == "ok"
     with pytest.raises(UpstreamUnavailable, match="malformed"):
         await anext(events)
 
@@ -436,7 +424,7 @@ async def test_events_wholly_before_invalid_utf8_are_relayed_then_it_fails(
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream)
 
     events = _provider(handler).stream(REQUEST)
-    assert _text(_events_of(await anext(events))) == "whole"
+    assert _text(events_of(await anext(events))) == "whole"
     with pytest.raises(UpstreamUnavailable, match="not valid UTF-8"):
         await anext(events)
 

@@ -121,18 +121,26 @@ class EchoProvider:
             usage=_usage(request, reply, split_pieces(reply)),
         )
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[ProviderEvent]:
+    async def stream(
+        self, request: ChatRequest
+    ) -> AsyncIterator[ProviderEvent | list[ProviderEvent]]:
+        """Unpaced, the whole reply as one sequence; paced, one piece at a time."""
         reply = _reply_to(request)
         pieces = split_pieces(reply)
-        pacer = self._pace() if self._delay_s else None
-        for index, piece in enumerate(pieces):
-            if index and pacer is not None:
-                await pacer.sleep(self._delay_s)
-            yield StreamChatDelta(data=ChatDelta(content=piece))
+        deltas = (StreamChatDelta(data=ChatDelta(content=piece)) for piece in pieces)
         usage = _usage(request, reply, pieces)
-        yield StreamChatDone(
+        done = StreamChatDone(
             data=ChatDone(finish_reason=FinishReason.stop, usage=usage, model=ECHO_MODEL)
         )
+        if not self._delay_s:
+            yield [*deltas, done]
+            return
+        pacer = self._pace()
+        for index, delta in enumerate(deltas):
+            if index:
+                await pacer.sleep(self._delay_s)
+            yield delta
+        yield done
 
     async def list_openai_models(self) -> OpenAIModelList:
         return _OPENAI_MODELS
@@ -159,11 +167,11 @@ class EchoProvider:
 
     async def stream_openai(
         self, request: CreateChatCompletionRequest, raw: bytes
-    ) -> AsyncIterator[CreateChatCompletionMessage]:
+    ) -> AsyncIterator[CreateChatCompletionMessage | list[CreateChatCompletionMessage]]:
+        """Unpaced, the whole reply as one sequence; paced, one piece at a time."""
         _check_model(request)
         reply = _openai_reply_to(request.messages)
         pieces = split_pieces(reply)
-        pacer = self._pace() if self._delay_s else None
         completion_id, created = _completion_id(), int(time.time())
 
         def chunk(
@@ -182,24 +190,34 @@ class EchoProvider:
             )
 
         # OpenAI's first chunk names the role; the text follows piece by piece.
-        yield chunk(ChatCompletionStreamDelta(role=Role1.assistant, content=""))
-        for index, piece in enumerate(pieces):
-            if index and pacer is not None:
-                await pacer.sleep(self._delay_s)
-            yield chunk(ChatCompletionStreamDelta(content=piece))
-        yield chunk(ChatCompletionStreamDelta(), ChatCompletionFinishReason.stop)
+        role = chunk(ChatCompletionStreamDelta(role=Role1.assistant, content=""))
+        texts = (chunk(ChatCompletionStreamDelta(content=piece)) for piece in pieces)
+        ends = [chunk(ChatCompletionStreamDelta(), ChatCompletionFinishReason.stop)]
         options = request.stream_options
         if options is not None and options is not msgspec.UNSET and options.include_usage is True:
-            yield CreateChatCompletionMessage(
-                data=ChatCompletionChunk(
-                    id=completion_id,
-                    object=Object1.chat_completion_chunk,
-                    created=created,
-                    model=ECHO_MODEL,
-                    choices=[],
-                    usage=_openai_usage(request.messages, reply, pieces),
+            usage = _openai_usage(request.messages, reply, pieces)
+            ends.append(
+                CreateChatCompletionMessage(
+                    data=ChatCompletionChunk(
+                        id=completion_id,
+                        object=Object1.chat_completion_chunk,
+                        created=created,
+                        model=ECHO_MODEL,
+                        choices=[],
+                        usage=usage,
+                    )
                 )
             )
+        if not self._delay_s:
+            yield [role, *texts, *ends]
+            return
+        yield role
+        pacer = self._pace()
+        for index, text in enumerate(texts):
+            if index:
+                await pacer.sleep(self._delay_s)
+            yield text
+        yield ends
 
 
 def _check_model(request: CreateChatCompletionRequest) -> None:
