@@ -127,19 +127,18 @@ class EchoProvider:
         """Unpaced, the whole reply as one sequence; paced, one piece at a time."""
         reply = _reply_to(request)
         pieces = split_pieces(reply)
-        deltas = (StreamChatDelta(data=ChatDelta(content=piece)) for piece in pieces)
         usage = _usage(request, reply, pieces)
         done = StreamChatDone(
             data=ChatDone(finish_reason=FinishReason.stop, usage=usage, model=ECHO_MODEL)
         )
         if not self._delay_s:
-            yield [*deltas, done]
+            yield [*(StreamChatDelta(data=ChatDelta(content=piece)) for piece in pieces), done]
             return
         pacer = self._pace()
-        for index, delta in enumerate(deltas):
+        for index, piece in enumerate(pieces):
             if index:
                 await pacer.sleep(self._delay_s)
-            yield delta
+            yield StreamChatDelta(data=ChatDelta(content=piece))
         yield done
 
     async def list_openai_models(self) -> OpenAIModelList:
@@ -191,7 +190,6 @@ class EchoProvider:
 
         # OpenAI's first chunk names the role; the text follows piece by piece.
         role = chunk(ChatCompletionStreamDelta(role=Role1.assistant, content=""))
-        texts = (chunk(ChatCompletionStreamDelta(content=piece)) for piece in pieces)
         ends = [chunk(ChatCompletionStreamDelta(), ChatCompletionFinishReason.stop)]
         options = request.stream_options
         if options is not None and options is not msgspec.UNSET and options.include_usage is True:
@@ -209,14 +207,15 @@ class EchoProvider:
                 )
             )
         if not self._delay_s:
+            texts = [chunk(ChatCompletionStreamDelta(content=piece)) for piece in pieces]
             yield [role, *texts, *ends]
             return
         yield role
         pacer = self._pace()
-        for index, text in enumerate(texts):
+        for index, piece in enumerate(pieces):
             if index:
                 await pacer.sleep(self._delay_s)
-            yield text
+            yield chunk(ChatCompletionStreamDelta(content=piece))
         yield ends
 
 
