@@ -46,12 +46,9 @@ def encode_event(event: Any) -> bytes:
 
 def encode_item(item: Any) -> bytes:
     """What a handler's stream yielded, an event or a sequence of events, in wire form."""
-    if not isinstance(item, msgspec.Struct):
-        return b"".join([encode_event(event) for event in item])
-    # One event, as encode_event writes it, without a call more per paced event.
-    event: Any = item
-    prefix: bytes = event.sse_prefix
-    return prefix + _encoder.encode(event.data) + b"\n\n"
+    if isinstance(item, msgspec.Struct):
+        return encode_event(item)
+    return b"".join([encode_event(event) for event in item])
 
 
 # A slow client, or a source that hands over many events at once, gets them in

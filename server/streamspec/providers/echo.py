@@ -193,7 +193,6 @@ class EchoProvider:
         ends = [chunk(ChatCompletionStreamDelta(), ChatCompletionFinishReason.stop)]
         options = request.stream_options
         if options is not None and options is not msgspec.UNSET and options.include_usage is True:
-            usage = _openai_usage(request.messages, reply, pieces)
             ends.append(
                 CreateChatCompletionMessage(
                     data=ChatCompletionChunk(
@@ -202,7 +201,7 @@ class EchoProvider:
                         created=created,
                         model=ECHO_MODEL,
                         choices=[],
-                        usage=usage,
+                        usage=_openai_usage(request.messages, reply, pieces),
                     )
                 )
             )
